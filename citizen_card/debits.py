@@ -1,0 +1,271 @@
+"""Terminal payments: a debit against a dynamic QR token, and refunds of it.
+
+Idempotent by the terminal's transaction id: the same id with the same content answers the
+original result, with different content it is refused (``card.txn_conflict``). Concurrent debits
+on one card are serialised by the wallet's row lock (PostgreSQL): the balance, daily spending and
+the one-debit-per-token check are all read and written under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from citizen_card import cards, errors, ledger, qr
+from citizen_card.models import Card, Debit, Refund, Terminal
+from core.errors import BAD_REQUEST, AppError
+
+MAX_TXN_ID = 64
+
+
+class _TokenUsed(Exception):
+    """Raised under the wallet lock when the token already paid; sorted out after rollback."""
+
+
+@dataclass(frozen=True, slots=True)
+class DebitResult:
+    debit: Debit
+    card: Card
+    replayed: bool  # True when this answers a retry of a debit that already succeeded
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    refund: Refund
+    debit: Debit
+    replayed: bool
+
+
+MAX_AMOUNT = 10**12  # fen; far above any limit, and well inside a 64-bit column
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+        raise errors.BAD_AMOUNT()
+
+
+def _check_txn_id(txn_id: str) -> None:
+    if not txn_id or len(txn_id) > MAX_TXN_ID or not txn_id.isprintable():
+        raise BAD_REQUEST(details={"field": "txn_id", "reason": "1-64 printable characters"})
+
+
+async def _answer_retry(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims) -> DebitResult | None:
+    existing = await Debit.get_or_none(terminal_id=terminal.id, txn_id=txn_id).select_related("card")
+    if existing is None:
+        return None
+    if existing.amount != amount or existing.card.number != claims.card_number or existing.qr_counter != claims.counter:
+        raise errors.TXN_CONFLICT(details={"txn_id": txn_id})
+    return DebitResult(existing, existing.card, replayed=True)
+
+
+async def debit(terminal: Terminal, *, txn_id: str, amount: int, qr_token: str, memo: str = "",
+                now: float | None = None) -> DebitResult:
+    _check_txn_id(txn_id)
+    _check_amount(amount)
+    claims = qr.verify_signature(qr_token, qr.load_keyring().public)
+    try:
+        qr.check_time(claims, now=now, grace_seconds=qr.get_card_settings().qr_submit_grace_seconds)
+    except AppError:
+        # A retry of a debit that already succeeded gets its answer even after the token expired.
+        retry = await _answer_retry(terminal, txn_id, amount, claims)
+        if retry is not None:
+            return retry
+        raise
+    try:
+        if ledger.is_postgres():
+            return await _debit_one_statement(terminal, txn_id, amount, claims, memo)
+        return await _debit_under_lock(terminal, txn_id, amount, claims, memo)
+    except (IntegrityError, _TokenUsed):
+        # The txn id or the token was used already (perhaps by a concurrent request): a retry of
+        # this very debit gets the original answer, anything else is a replay.
+        retry = await _answer_retry(terminal, txn_id, amount, claims)
+        if retry is not None:
+            return retry
+        raise errors.QR_REPLAYED() from None
+
+
+async def _card_and_limits(claims: qr.QrClaims, amount: int) -> tuple[Card, int, int]:
+    card = await Card.get_or_none(number=claims.card_number)
+    if card is None:
+        raise errors.NO_CARD()
+    per_payment, per_day = cards.limits_of(card)
+    if amount > per_payment:
+        raise errors.OVER_PAYMENT_LIMIT(details={"limit": per_payment})
+    return card, per_payment, per_day
+
+
+async def _debit_under_lock(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims,
+                            memo: str) -> DebitResult:
+    """Portable path (SQLite): read and write under the wallet's row lock with the ORM."""
+    retry = await _answer_retry(terminal, txn_id, amount, claims)
+    if retry is not None:
+        return retry
+    card, _per_payment, per_day = await _card_and_limits(claims, amount)
+    merchant = await ledger.merchant_account(terminal.merchant_id)
+    async with in_transaction():
+        wallet = await ledger.lock_wallet(card.id)
+        if not wallet.spendable:
+            raise errors.NOT_ACTIVE(details={"state": (await Card.get(id=card.id)).state})
+        if await Debit.exists(card_id=card.id, qr_counter=claims.counter):
+            raise _TokenUsed()
+        today = ledger.local_today()
+        spent = wallet.spent_today if wallet.spent_day == today else 0
+        if spent + amount > per_day:
+            raise errors.OVER_DAILY_LIMIT(details={"limit": per_day, "spent_today": spent})
+        wallet.spent_day, wallet.spent_today = today, spent + amount
+        journal = await ledger.post(
+            "debit", f"{terminal.id}:{txn_id}", [(wallet, -amount), (merchant, amount)], memo=memo,
+        )
+        record = await Debit.create(
+            terminal_id=terminal.id, merchant_id=terminal.merchant_id, txn_id=txn_id, card_id=card.id,
+            amount=amount, qr_counter=claims.counter, qr_kid=claims.kid, journal_id=journal.id,
+        )
+    return DebitResult(record, card, replayed=False)
+
+
+# PostgreSQL: the whole debit is one statement. The wallet row is locked only while PostgreSQL runs
+# it (no round trip to Python under the lock), and a concurrent change to the row - another debit,
+# a loss report - is re-checked by PostgreSQL before the update applies (READ COMMITTED re-reads the
+# locked row). Zero rows back means a condition failed: nothing was written. A used txn id or
+# token violates a unique index and the statement fails as a whole.
+_ONE_STATEMENT = """
+WITH w AS (
+    UPDATE "card_account" a SET
+        "balance" = a."balance" - $1,
+        "spent_today" = CASE WHEN a."spent_day" = $2 THEN a."spent_today" + $1 ELSE $1 END,
+        "spent_day" = $2
+    FROM "card_card" c
+    WHERE c."number" = $3 AND a."card_id" = c."id" AND a."spendable" AND a."balance" >= $1
+      AND $1 <= COALESCE(c."limit_per_payment", $13)
+      AND (CASE WHEN a."spent_day" = $2 THEN a."spent_today" ELSE 0 END) + $1 <= COALESCE(c."limit_per_day", $4)
+    RETURNING a."id", a."balance", a."card_id"
+), j AS (
+    INSERT INTO "card_journal" ("kind", "reference", "memo", "created_at")
+    SELECT 'debit', $5, $6, $7 FROM w RETURNING "id"
+), e AS (
+    INSERT INTO "card_entry" ("journal_id", "account_id", "amount", "balance_after", "created_at")
+    SELECT j."id", w."id", -$1, w."balance", $7 FROM j, w
+    UNION ALL
+    SELECT j."id", m."id", $1, NULL, $7 FROM j, "card_account" m WHERE m."merchant_id" = $8
+)
+INSERT INTO "card_debit" ("terminal_id", "merchant_id", "txn_id", "card_id", "amount", "qr_counter",
+                          "qr_kid", "refunded", "journal_id", "created_at")
+SELECT $9, $8, $10, w."card_id", $1, $11, $12, 0, j."id", $7 FROM j, w
+RETURNING "id", "card_id", "journal_id"
+"""
+
+
+async def _debit_one_statement(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims,
+                               memo: str) -> DebitResult:
+    settings = qr.get_card_settings()
+    at = datetime.now(UTC)
+    rows = await connections.get("default").execute_query_dict(_ONE_STATEMENT, [
+        amount, ledger.local_today(), claims.card_number, settings.limit_per_day, f"{terminal.id}:{txn_id}",
+        memo[:128], at, terminal.merchant_id, terminal.id, txn_id, claims.counter, claims.kid,
+        settings.limit_per_payment,
+    ])
+    if rows:
+        row = rows[0]
+        record = Debit(id=row["id"], terminal_id=terminal.id, merchant_id=terminal.merchant_id, txn_id=txn_id,
+                       card_id=row["card_id"], amount=amount, qr_counter=claims.counter, qr_kid=claims.kid,
+                       refunded=0, journal_id=row["journal_id"], created_at=at)
+        return DebitResult(record, Card(id=row["card_id"], number=claims.card_number), replayed=False)
+    # Refused: say why (read after the fact, for the message only - nothing was written).
+    retry = await _answer_retry(terminal, txn_id, amount, claims)
+    if retry is not None:
+        return retry
+    card, _per_payment, per_day = await _card_and_limits(claims, amount)
+    wallet = await ledger.LedgerAccount.get(card_id=card.id)
+    if not wallet.spendable:
+        raise errors.NOT_ACTIVE(details={"state": card.state})
+    if wallet.balance < amount:
+        raise errors.INSUFFICIENT(details={"balance": wallet.balance, "amount": amount})
+    spent = wallet.spent_today if wallet.spent_day == ledger.local_today() else 0
+    raise errors.OVER_DAILY_LIMIT(details={"limit": per_day, "spent_today": spent})
+
+
+async def refund(terminal: Terminal, *, txn_id: str, amount: int, original_txn_id: str | None = None,
+                 debit_id: int | None = None, reason: str = "") -> RefundResult:
+    """Give back (part of) a debit of the same merchant, to the card it came from - or, if that
+    card was replaced since, to its successor."""
+    _check_txn_id(txn_id)
+    _check_amount(amount)
+    existing = await Refund.get_or_none(terminal_id=terminal.id, txn_id=txn_id).select_related("debit")
+    if existing is not None:
+        return _same_refund(existing, amount, original_txn_id, debit_id, terminal)
+    original = await _find_debit(terminal, original_txn_id, debit_id)
+    target = await cards.current_card_for_credit(original.card_id)
+    try:
+        async with in_transaction():
+            locked = await Debit.select_for_update(no_key=True).get(id=original.id)
+            left = locked.amount - locked.refunded
+            if amount > left:
+                raise errors.REFUND_TOO_LARGE(details={"refundable": left})
+            wallet = await ledger.lock_wallet(target.id)
+            merchant = await ledger.merchant_account(terminal.merchant_id)
+            journal = await ledger.post(
+                "refund", f"{terminal.id}:{txn_id}", [(merchant, -amount), (wallet, amount)], memo=reason,
+            )
+            await Debit.filter(id=locked.id).update(refunded=locked.refunded + amount)
+            record = await Refund.create(
+                terminal_id=terminal.id, txn_id=txn_id, debit_id=locked.id, amount=amount, journal_id=journal.id,
+            )
+    except IntegrityError:
+        existing = await Refund.get_or_none(terminal_id=terminal.id, txn_id=txn_id).select_related("debit")
+        if existing is None:
+            raise
+        return _same_refund(existing, amount, original_txn_id, debit_id, terminal)
+    return RefundResult(record, await Debit.get(id=original.id), replayed=False)
+
+
+def _same_refund(existing: Refund, amount: int, original_txn_id: str | None, debit_id: int | None,
+                 terminal: Terminal) -> RefundResult:
+    matches = existing.amount == amount and (
+        (debit_id is not None and existing.debit_id == debit_id)
+        or (original_txn_id is not None and existing.debit.txn_id == original_txn_id
+            and existing.debit.terminal_id == terminal.id)
+    )
+    if not matches:
+        raise errors.TXN_CONFLICT(details={"txn_id": existing.txn_id})
+    return RefundResult(existing, existing.debit, replayed=True)
+
+
+async def _find_debit(terminal: Terminal, original_txn_id: str | None, debit_id: int | None) -> Debit:
+    if debit_id is not None:
+        found = (await Debit.get_or_none(id=debit_id, merchant_id=terminal.merchant_id)
+                 if 0 < debit_id < 2**63 else None)
+    elif original_txn_id is not None:
+        found = await Debit.get_or_none(terminal_id=terminal.id, txn_id=original_txn_id)
+    else:
+        found = None
+    if found is None:
+        raise errors.DEBIT_NOT_FOUND()
+    return found
+
+
+def debit_view(result: DebitResult) -> dict:
+    from citizen_card.numbers import mask
+
+    d = result.debit
+    return {
+        "debit_id": d.id, "txn_id": d.txn_id, "amount": d.amount, "refunded": d.refunded,
+        "card": mask(result.card.number), "status": "succeeded", "replayed": result.replayed,
+        "created_at": _iso(d.created_at),
+    }
+
+
+def refund_view(result: RefundResult) -> dict:
+    r = result.refund
+    return {
+        "refund_id": r.id, "txn_id": r.txn_id, "debit_id": r.debit_id, "amount": r.amount,
+        "debit_refunded_total": result.debit.refunded, "status": "succeeded", "replayed": result.replayed,
+        "created_at": _iso(r.created_at),
+    }
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")

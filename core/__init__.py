@@ -1,0 +1,1 @@
+"""Zhushida core: the kernel every other package and plugin stands on."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every router: error format, request ids, metrics, logging."""

@@ -1,0 +1,1 @@
+"""Courier simulators served over real HTTP under ``/sandbox/couriers/{ems,sf}``."""

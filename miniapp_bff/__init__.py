@@ -1,0 +1,1 @@
+"""Backend-for-frontend for the WeChat mini-program and the mobile app: screen-shaped endpoints."""

@@ -1,0 +1,1 @@
+"""Unified payment platform (统一公共支付平台): orders, channels, notifications, refunds, reconciliation."""

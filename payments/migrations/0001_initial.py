@@ -1,0 +1,138 @@
+import functools
+from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Notification',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('channel', fields.CharField(max_length=32)),
+                ('kind', fields.CharField(null=True, max_length=16)),
+                ('order_no', fields.CharField(null=True, db_index=True, max_length=32)),
+                ('refund_no', fields.CharField(null=True, max_length=32)),
+                ('headers', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('body', fields.TextField(unique=False)),
+                ('verified', fields.BooleanField(default=False)),
+                ('outcome', fields.CharField(max_length=32)),
+                ('detail', fields.CharField(default='', max_length=255)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payments_notification', 'app': 'payments', 'pk_attr': 'id', 'table_description': 'A notification as received (raw headers and body), with what we made of it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order_no', fields.CharField(unique=True, max_length=32)),
+                ('payer_account_id', fields.BigIntField(db_index=True)),
+                ('client_key', fields.CharField(max_length=64)),
+                ('request_hash', fields.CharField(max_length=64)),
+                ('purpose_kind', fields.CharField(max_length=32)),
+                ('purpose_ref', fields.CharField(max_length=64)),
+                ('live_slot', fields.SmallIntField(null=True, default=1)),
+                ('subject', fields.CharField(max_length=128)),
+                ('amount_fen', fields.BigIntField()),
+                ('attach', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('channel', fields.CharField(null=True, max_length=32)),
+                ('method', fields.CharField(null=True, max_length=16)),
+                ('state', fields.CharField(default='created', db_index=True, max_length=24)),
+                ('transaction_id', fields.CharField(null=True, max_length=64)),
+                ('paid_amount_fen', fields.BigIntField(default=0)),
+                ('refunded_fen', fields.BigIntField(default=0)),
+                ('refund_reserved_fen', fields.BigIntField(default=0)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('fulfilled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('fulfil_attempts', fields.IntField(default=0)),
+                ('last_queried_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'payments_order', 'app': 'payments', 'unique_together': (('purpose_kind', 'purpose_ref', 'live_slot'), ('payer_account_id', 'client_key')), 'indexes': [Index(fields=['state', 'expires_at'])], 'pk_attr': 'id', 'table_description': 'A payment order (支付订单) for one purpose, paid through one channel.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('payments.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.RESTRICT)),
+                ('from_state', fields.CharField(null=True, max_length=24)),
+                ('to_state', fields.CharField(max_length=24)),
+                ('reason', fields.CharField(max_length=64)),
+                ('actor', fields.CharField(default='system', max_length=64)),
+                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payments_order_event', 'app': 'payments', 'pk_attr': 'id', 'table_description': 'One state change of an order, appended and never updated.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ReconciliationRun',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('day', fields.DateField()),
+                ('channel', fields.CharField(max_length=32)),
+                ('state', fields.CharField(default='running', max_length=16)),
+                ('bill_lines', fields.IntField(default=0)),
+                ('local_records', fields.IntField(default=0)),
+                ('matched', fields.IntField(default=0)),
+                ('mismatches', fields.IntField(default=0)),
+                ('error', fields.CharField(null=True, max_length=255)),
+                ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'payments_reconciliation_run', 'app': 'payments', 'indexes': [Index(fields=['day', 'channel'])], 'pk_attr': 'id', 'table_description': "One daily reconciliation (对账) of one channel's bill against our orders and refunds."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Mismatch',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('run', fields.ForeignKeyField('payments.ReconciliationRun', source_field='run_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=24)),
+                ('record', fields.CharField(max_length=16)),
+                ('order_no', fields.CharField(max_length=32)),
+                ('refund_no', fields.CharField(null=True, max_length=32)),
+                ('local_amount_fen', fields.BigIntField(null=True)),
+                ('channel_amount_fen', fields.BigIntField(null=True)),
+                ('local_state', fields.CharField(null=True, max_length=24)),
+                ('channel_state', fields.CharField(null=True, max_length=24)),
+                ('resolved', fields.BooleanField(default=False)),
+            ],
+            options={'table': 'payments_mismatch', 'app': 'payments', 'pk_attr': 'id', 'table_description': 'One difference found by a reconciliation run.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Refund',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('refund_no', fields.CharField(unique=True, max_length=32)),
+                ('order', fields.ForeignKeyField('payments.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='refunds', on_delete=OnDelete.RESTRICT)),
+                ('client_key', fields.CharField(max_length=64)),
+                ('request_hash', fields.CharField(max_length=64)),
+                ('amount_fen', fields.BigIntField()),
+                ('reason', fields.CharField(max_length=128)),
+                ('state', fields.CharField(default='processing', db_index=True, max_length=16)),
+                ('provider_refund_id', fields.CharField(null=True, max_length=64)),
+                ('actor', fields.CharField(default='system', max_length=64)),
+                ('failure', fields.CharField(null=True, max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('succeeded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'payments_refund', 'app': 'payments', 'unique_together': (('order_id', 'client_key'),), 'pk_attr': 'id', 'table_description': 'One refund (退款) of an order, full or partial, with its own state.'},
+            bases=['Model'],
+        ),
+    ]

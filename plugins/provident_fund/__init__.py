@@ -1,0 +1,1 @@
+"""Housing provident fund (公积金) service plugin."""

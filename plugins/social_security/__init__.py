@@ -1,0 +1,1 @@
+"""Social security (人社/社保) service plugin."""
