@@ -1,15 +1,23 @@
 """Tortoise ORM: configuration assembled from every plugin's :class:`ModelsSpec`, start/stop,
-migrations (Tortoise 1.x built-in: one dialect-neutral set for SQLite and PostgreSQL).
+migrations (Tortoise 1.x built-in: one dialect-neutral set for SQLite and PostgreSQL), and
+:func:`transaction` — Tortoise's ``in_transaction`` plus after-commit callbacks (:func:`on_commit`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.context import get_current_context
+from tortoise.exceptions import ConfigurationError
+from tortoise.transactions import in_transaction
 
 from core.plugins.host import PluginHost
 from core.plugins.records import ModelsSpec
@@ -103,6 +111,89 @@ async def truncate_all(host: PluginHost) -> None:
     else:
         script = "PRAGMA foreign_keys=OFF;" + "".join(f'DELETE FROM "{t}";' for t in tables)
         await conn.execute_script(script + "PRAGMA foreign_keys=ON;")
+
+
+# ---- transactions with after-commit callbacks ------------------------------------------------------
+#
+# Tortoise has no on-commit hook. Every transaction that may start background work (directly or
+# through code it calls) is opened with :func:`transaction`; each one pushes a frame on a context
+# variable. :func:`on_commit` puts a callback on the innermost frame; a savepoint that ends well
+# hands its callbacks to its parent, one that rolls back drops them; the outermost frame runs them
+# once Tortoise has committed. See docs/architecture.md, "Background work".
+
+AfterCommit = Callable[[], Awaitable[Any]]
+
+
+@dataclass(eq=False)
+class _Frame:
+    client: Any  # the outermost Tortoise transaction client; None when opened inside a raw one
+    callbacks: list[AfterCommit] = field(default_factory=list)
+
+
+_frames: ContextVar[tuple[_Frame, ...]] = ContextVar("zhushida_transaction_frames", default=())
+
+
+class UntrackedTransaction(RuntimeError):
+    """After-commit work requested inside a transaction opened with Tortoise's raw
+    ``in_transaction``: its commit cannot be observed, so the work would run too early."""
+
+
+def _open_transaction() -> TransactionalDBClient | None:
+    """Tortoise's client of the transaction open in this task, or None."""
+    try:
+        conn = connections.get("default")
+    except ConfigurationError:
+        return None
+    if isinstance(conn, TransactionalDBClient) and not conn._finalized:
+        return conn
+    return None
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[TransactionalDBClient]:
+    """``async with transaction():`` — Tortoise's ``in_transaction()`` (a savepoint when nested)
+    that also runs :func:`on_commit` callbacks after the outermost commit, and drops those
+    registered in a transaction or savepoint that rolled back."""
+    parent = _frames.get()
+    outer = _open_transaction()
+    frame = _Frame(client=parent[0].client if parent else None)
+    token = _frames.set((*parent, frame))
+    try:
+        async with in_transaction() as conn:
+            if outer is None:
+                frame.client = conn
+            yield conn
+    finally:
+        _frames.reset(token)
+    # Reached only when the block ended without an exception, i.e. committed / released.
+    if parent:
+        parent[-1].callbacks.extend(frame.callbacks)
+    elif outer is None:
+        await _run_after_commit(frame.callbacks)
+
+
+async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
+    # The change is committed: a failing callback is logged and must not turn it into an error.
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.exception("after commit: %s failed", getattr(callback, "__qualname__", callback))
+
+
+async def on_commit(callback: AfterCommit) -> None:
+    """Await ``callback()`` once the current transaction has committed (dropped if it rolls back);
+    outside a transaction, at once."""
+    client = _open_transaction()
+    if client is None:
+        await callback()
+        return
+    frames = _frames.get()
+    if not frames or frames[0].client is not client:
+        raise UntrackedTransaction(
+            "after-commit work inside a transaction opened with tortoise's in_transaction(): "
+            "open it (and every enclosing one) with core.db.transaction()")
+    frames[-1].callbacks.append(callback)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,11 +1,12 @@
 """Background tasks: async service functions, run by Celery in production, in process embedded.
 
 Write a task as an ``async def`` and decorate it with :func:`task`; start it with
-``await enqueue(fn, **kwargs)``. With ``ZHUSHIDA_BROKER_URL`` set, a Celery task (a thin sync
-shim) carries the call to a worker, which runs it on one long-lived event loop per worker process,
-inside that loop's own Tortoise context — measured ~4x faster than ``asyncio.run`` per task, and
-safe from "cannot be called from a running event loop". Without a broker the same coroutine runs
-as an asyncio task of this process, with the same retries.
+``await enqueue(fn, **kwargs)`` — inside a :func:`core.db.transaction` it is sent once that
+transaction commits, never if it rolls back. With ``ZHUSHIDA_BROKER_URL`` set, a Celery task (a thin
+sync shim) carries the call to a worker, which runs it on one long-lived event loop per worker
+process, inside that loop's own Tortoise context — measured ~4x faster than ``asyncio.run`` per
+task, and safe from "cannot be called from a running event loop". Without a broker the same
+coroutine runs as an asyncio task of this process, with the same retries.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
+from prometheus_client import Counter
 
 from core.settings import Settings, get_settings
 
 log = logging.getLogger("zhushida.tasks")
+
+SENT = Counter("zhushida_tasks_sent_total", "Tasks sent to the broker or started in process", ["task"])
 
 AsyncFn = Callable[..., Awaitable[Any]]
 
@@ -73,19 +77,39 @@ _results_lock = threading.Lock()
 
 
 async def enqueue(fn_or_name: AsyncFn | str, /, **kwargs: Any) -> None:
-    """Start a task in the background; arguments must be JSON-serialisable."""
+    """Start a task in the background; arguments must be JSON-serialisable.
+
+    Inside a :func:`core.db.transaction` the task is sent only once that transaction has committed
+    (it must see the rows written before it), and never if it rolls back; inside a raw Tortoise
+    ``in_transaction`` this raises :class:`core.db.UntrackedTransaction`. Outside a transaction it
+    is sent at once.
+    """
+    from core.db import on_commit
+
     spec = _spec(fn_or_name)
+    kwargs = dict(kwargs)  # what the caller passed now, not what its dict holds at commit
+
+    async def send() -> None:
+        await _send(spec, kwargs)
+
+    send.__qualname__ = f"send task {spec.name}"  # what a failed after-commit send logs
+    await on_commit(send)
+
+
+async def _send(spec: TaskSpec, kwargs: dict[str, Any]) -> None:
     settings = get_settings()
     if settings.broker_url:
         celery = get_celery()
         result = await asyncio.to_thread(celery.tasks[spec.name].apply_async, kwargs=kwargs)
+        SENT.labels(task=spec.name).inc()
         if settings.effective_result_backend:
             with _results_lock:
                 _celery_results.append(result)
         return
     # A fresh context: the task must not inherit the caller's transaction connection (Tortoise
-    # keeps it in a context variable), which may be closed, or not yet committed, when it runs.
+    # keeps it in a context variable), nor its stack of transaction frames.
     job = asyncio.get_running_loop().create_task(_run_with_retries(spec, kwargs), context=contextvars.Context())
+    SENT.labels(task=spec.name).inc()
     _inflight.add(job)
     job.add_done_callback(_inflight.discard)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core import errors
+from core.db import transaction
 from core.identity import api as identity
 from core.identity.pii import normalize_name, normalize_phone
 from core.identity.regions import normalize_code
@@ -90,7 +89,7 @@ async def get_own(account_id: int, address_id: int) -> Address:
 
 async def create(account_id: int, data: dict[str, Any]) -> Address:
     values = await _validated(data)
-    async with in_transaction():
+    async with transaction():
         existing = await Address.filter(account_id=account_id).select_for_update().count()
         if existing >= MAX_ADDRESSES:
             raise delivery_errors.ADDRESS_BOOK_FULL(limit=MAX_ADDRESSES)
@@ -105,7 +104,7 @@ async def create(account_id: int, data: dict[str, Any]) -> Address:
 
 async def update(account_id: int, address_id: int, data: dict[str, Any]) -> Address:
     values = await _validated(data)
-    async with in_transaction():
+    async with transaction():
         address = await Address.filter(id=address_id, account_id=account_id).select_for_update().first()
         if address is None:
             raise errors.NOT_FOUND()
@@ -119,7 +118,7 @@ async def update(account_id: int, address_id: int, data: dict[str, Any]) -> Addr
 
 async def delete(account_id: int, address_id: int) -> None:
     """Shipments keep their own snapshot, so deleting an entry never touches a parcel."""
-    async with in_transaction():
+    async with transaction():
         address = await Address.filter(id=address_id, account_id=account_id).select_for_update().first()
         if address is None:
             raise errors.NOT_FOUND()

@@ -15,10 +15,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from core import errors
 from core.auth import Principal, ensure_citizen_owns
+from core.db import transaction
 from delivery import addresses, casebridge
 from delivery import errors as delivery_errors
 from delivery.config import delivery_settings
@@ -138,7 +138,7 @@ async def choose(principal: Principal, case_id: int, *, kind: str, courier: str,
         shipment.next_attempt_at = datetime.now(UTC)
     shipment.active_key = f"{case_id}:{shipment_kind.value}"
     try:
-        async with in_transaction():
+        async with transaction():
             await shipment.save()
     except IntegrityError as exc:
         raise delivery_errors.ALREADY_CHOSEN(details={"case_id": case_id, "kind": kind}) from exc
@@ -280,7 +280,8 @@ async def fee_paid(shipment_no: str) -> None:
     shipment.state = ShipmentState.ORDERING if ready else ShipmentState.WAITING_RESULT
     shipment.next_attempt_at = datetime.now(UTC) if ready else None
     await shipment.save(update_fields=["state", "next_attempt_at", "updated_at"])
-    # Booking is an outside call: the retry sweep (or this task) does it after the commit.
+    if ready:
+        await schedule_order(shipment.id)  # an outside call: the task is sent after the payment commits
 
 
 # ---- cancelling -------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ async def cancel(principal: Principal, shipment_no: str) -> Shipment:
             raise delivery_errors.COURIER_UNAVAILABLE(details={"courier": shipment.courier}) from exc
         except CourierRefused as exc:
             raise delivery_errors.NOT_CANCELLABLE(details={"courier_code": exc.code, "reason": exc.message}) from exc
-    async with in_transaction():
+    async with transaction():
         locked = await Shipment.filter(id=shipment.id).select_for_update().first()
         if locked is None or locked.state not in CANCELLABLE:
             raise delivery_errors.NOT_CANCELLABLE(details={"state": locked.state.value if locked else None})

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from core.db import transaction
 from delivery.couriers.base import TrackingUpdate
 from delivery.models import Shipment, ShipmentState, TrackingEvent
 
@@ -38,10 +38,10 @@ async def ingest(courier: str, updates: list[TrackingUpdate]) -> dict[str, Any]:
     new_events: list[int] = []
     duplicates = 0
     for update in updates:
-        async with in_transaction():
+        async with transaction():
             shipment = await _find_shipment(courier, update)
             try:
-                async with in_transaction():  # a savepoint: a duplicate must not abort the outer one
+                async with transaction():  # a savepoint: a duplicate must not abort the outer one
                     event = await TrackingEvent.create(
                         courier=courier, event_key=update.event_key, shipment=shipment, waybill_no=update.waybill_no,
                         status=update.status, occurred_at=update.occurred_at, description=update.description[:200],

@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from core.db import transaction
 from core.errors import AppError
 from payments import errors, registry
 from payments.config import payments_settings
@@ -144,7 +144,7 @@ async def create_order(kind: str, ref: str, *, payer_account_id: int, client_key
             continue
         ttl = quote.expires_in_seconds or payments_settings().order_ttl_seconds
         try:
-            async with in_transaction():
+            async with transaction():
                 order = await Order.create(
                     order_no=new_number("ZS"), payer_account_id=payer_account_id, client_key=client_key,
                     request_hash=request_hash, purpose_kind=kind, purpose_ref=ref, live_slot=1,
@@ -177,7 +177,7 @@ async def start_payment(order_no: str, channel_name: str, method: str, payer: Pa
     if method not in channel.methods:
         raise errors.UNKNOWN_CHANNEL(details={"channel": channel_name, "method": method,
                                               "methods": list(channel.methods)})
-    async with in_transaction():
+    async with transaction():
         order = await Order.filter(order_no=order_no).select_for_update().first()
         if order is None:
             raise errors.ORDER_NOT_FOUND(details={"order_no": order_no})
@@ -216,7 +216,7 @@ async def _prepay_refused(order: Order, channel_name: str, exc: AppError) -> Non
     if trade.state == "paid":
         await apply_trade(channel_name, trade, source="query")
         return
-    async with in_transaction():
+    async with transaction():
         await transition(order, PAYABLE, "failed", "prepay_refused", data=dict(exc.details), live_slot=None,
                          closed_at=utcnow())
 
@@ -245,7 +245,7 @@ async def apply_trade(channel_name: str, trade: ChannelTrade, *, source: str,
     verdict = _verdict(order, channel_name, trade)
     if verdict is None:
         now = utcnow()
-        async with in_transaction():
+        async with transaction():
             # fulfilled_at is set optimistically: the purpose is told below, in this transaction.
             changed = await Order.filter(id=order.id, state__in=PAYABLE).update(
                 state="paid", paid_amount_fen=trade.amount_fen, transaction_id=trade.transaction_id,
@@ -303,7 +303,7 @@ async def _fulfil(order: Order, *, optimistic: bool = False) -> None:
     try:
         if purpose is None:
             raise LookupError(f"no purpose {order.purpose_kind!r} registered")
-        async with in_transaction():
+        async with transaction():
             await purpose.on_paid(info(order))
     except Exception:
         log.exception("on_paid of purpose %s failed for order %s", order.purpose_kind, order.order_no)
@@ -319,7 +319,7 @@ async def retry_fulfilments(limit: int = 100) -> int:
     ids = await Order.filter(state__in=PAID_STATES, fulfilled_at=None, fulfil_attempts__lt=20) \
         .limit(limit).values_list("id", flat=True)
     for order_id in ids:
-        async with in_transaction():
+        async with transaction():
             order = await Order.filter(id=order_id, fulfilled_at=None).select_for_update().first()
             if order is None:
                 continue
@@ -361,7 +361,7 @@ async def _close(order: Order, *, reason: str, actor: str) -> str:
             return "paid"
         if trade.state not in ("closed", "unknown"):
             await channel.close(info(order))
-    async with in_transaction():
+    async with transaction():
         locked = await Order.filter(id=order.id).select_for_update().first()
         closed = await transition(locked, PAYABLE, "closed", reason, actor=actor, live_slot=None,
                                   closed_at=utcnow())

@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaction
 from core.errors import AppError
 from payments import registry
 from payments.channels.money import CHINA
@@ -64,7 +63,7 @@ async def reconcile_channel(day: date, channel_name: str) -> ReconciliationRun:
     for refund in refunds.values():
         found.append(Mismatch(run_id=run.id, kind="only_local", record="refund", order_no=refund.order.order_no,
                               refund_no=refund.refund_no, local_amount_fen=refund.amount_fen, local_state=refund.state))
-    async with in_transaction():
+    async with transaction():
         if found:
             await Mismatch.bulk_create(found)
         run.state, run.finished_at = "done", utcnow()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaction
 from core.errors import AppError
 from payments import errors, registry
 from payments.contract import RefundInfo, RefundOutcome
@@ -50,7 +49,7 @@ async def request_refund(order_no: str, amount_fen: int, *, expected_refundable_
     reason = (reason or "退款").strip()[:80] or "退款"
     request_hash = _hash({"amount": amount_fen, "expected": expected_refundable_fen, "reason": reason})
 
-    async with in_transaction():
+    async with transaction():
         order = await Order.filter(order_no=order_no).select_for_update().first()
         if order is None:
             raise errors.ORDER_NOT_FOUND(details={"order_no": order_no})
@@ -97,7 +96,7 @@ async def apply_refund_outcome(channel_name: str, outcome: RefundOutcome, *, sou
     refund_row = await Refund.filter(refund_no=outcome.refund_no).only("id", "order_id").first()
     if refund_row is None:
         return "unknown_refund"
-    async with in_transaction():
+    async with transaction():
         # Lock order then refund, always in this order: no deadlock between refunds of one order.
         order = await Order.filter(id=refund_row.order_id).select_for_update().first()
         refund = await Refund.filter(id=refund_row.id).select_for_update().first()
@@ -142,7 +141,7 @@ async def _notify_refunded(order: Order, refund: Refund) -> None:
         await Refund.filter(id=refund.id).update(notified_at=utcnow())
         return
     try:
-        async with in_transaction():
+        async with transaction():
             await purpose.on_refunded(info(order), refund_info(refund, order.order_no))
         await Refund.filter(id=refund.id).update(notified_at=utcnow())
     except Exception:
@@ -154,7 +153,7 @@ async def retry_refund_notifications(limit: int = 100) -> int:
     done = 0
     for refund_id in await Refund.filter(state="succeeded", notified_at=None).limit(limit) \
             .values_list("id", flat=True):
-        async with in_transaction():
+        async with transaction():
             refund = await Refund.filter(id=refund_id, notified_at=None).select_for_update().first()
             if refund is None:
                 continue

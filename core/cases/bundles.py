@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core import errors
 from core.auth import Principal
 from core.cases import application, engine
@@ -20,6 +18,7 @@ from core.cases.numbers import next_number
 from core.catalogue import forms
 from core.catalogue.enablement import enabled_codes, normalise_region
 from core.catalogue.registry import get_registry, merged_form, workflow_of
+from core.db import transaction
 
 DONE_STATES = ("approved", "delivered", "closed")
 
@@ -75,7 +74,7 @@ async def submit_bundle(
 
     fee = sum(item.fee_fen for item in items)
     events = []
-    async with in_transaction():
+    async with transaction():
         bc = await BundleCase.create(
             bundle_no=await next_number(region, prefix="B"), bundle_code=bundle.code, name=bundle.name,
             applicant_id=principal.subject_id, submitted_by=principal.account_id, region_code=region, channel=channel,

@@ -12,8 +12,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core import errors
 from core.auth import LEVEL_TOO_LOW, Principal, ensure_citizen_owns, region_within
 from core.cases import application, sealing
@@ -26,6 +24,7 @@ from core.cases.records import CaseEvent
 from core.catalogue.enablement import is_enabled, normalise_region
 from core.catalogue.records import ServiceItem, Workflow, WorkflowAction
 from core.catalogue.registry import get_registry, workflow_of
+from core.db import transaction
 from core.plugins.host import get_host
 
 log = logging.getLogger("zhushida.cases")
@@ -173,7 +172,7 @@ async def submit(
     app = await application.prepare(principal.subject_id, item, form, materials)
     choice, delivery_errors = check_delivery(item, delivery)
     application.raise_if_invalid(app.errors + delivery_errors)
-    async with in_transaction():
+    async with transaction():
         case = await _create_case(principal, item, region, channel, app, choice, bundle=None)
         row = await _log(case, "submitted", None, None, case.state, principal,
                          data={"holds": [h["kind"] for h in case.holds], "missing": case.missing,
@@ -235,7 +234,7 @@ async def transition(
     if not isinstance(data, dict):
         raise errors.BAD_REQUEST(details={"data": "must be an object"})
     comment = (comment or "").strip()
-    async with in_transaction():
+    async with transaction():
         case = await Case.select_for_update().get_or_none(id=case_id)
         if case is None:
             raise errors.NOT_FOUND()
@@ -428,7 +427,7 @@ async def release_hold(case_id: int, kind: str, *, principal: Principal | None =
                        data: dict[str, Any] | None = None, payment_ref: str = "") -> Case:
     """Release a hold (``payment`` by the payments plugin, ``pickup`` by delivery); the case then
     proceeds (an instant item is decided at once). Releasing a hold that is not there is a no-op."""
-    async with in_transaction():
+    async with transaction():
         case = await Case.select_for_update().get_or_none(id=case_id)
         if case is None:
             raise errors.NOT_FOUND()
@@ -450,7 +449,7 @@ async def release_hold(case_id: int, kind: str, *, principal: Principal | None =
 async def add_hold(case_id: int, kind: str, *, principal: Principal | None = None,
                    data: dict[str, Any] | None = None) -> Case:
     """Make a case wait for something before acceptance (e.g. a courier pickup booked later)."""
-    async with in_transaction():
+    async with transaction():
         case = await Case.select_for_update().get_or_none(id=case_id)
         if case is None:
             raise errors.NOT_FOUND()
@@ -473,7 +472,7 @@ async def attach_result(case_id: int, result: dict[str, Any], *, principal: Prin
     without a transition; logged as a ``result_attached`` event."""
     if not isinstance(result, dict) or not result:
         raise errors.BAD_REQUEST(details={"result": "a non-empty object"})
-    async with in_transaction():
+    async with transaction():
         case = await Case.select_for_update().get_or_none(id=case_id)
         if case is None:
             raise errors.NOT_FOUND()

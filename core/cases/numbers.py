@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.auth import significant_prefix
 from core.cases.clock import local_date
 from core.cases.models import CaseCounter
+from core.db import transaction
 
 
 async def next_number(region_code: str, *, prefix: str = "") -> str:
@@ -24,7 +24,7 @@ async def next_number(region_code: str, *, prefix: str = "") -> str:
             row = await CaseCounter.get(scope=scope, day=day)
             return f"{prefix}{scope}-{day}-{row.value:05d}"
         try:
-            async with in_transaction():  # a savepoint: a lost race must not poison the outer one
+            async with transaction():  # a savepoint: a lost race must not poison the outer one
                 await CaseCounter.create(scope=scope, day=day, value=1)
             return f"{prefix}{scope}-{day}-00001"
         except IntegrityError:

@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core import errors as core_errors
 from core.certificates import errors, registry
 from core.certificates.identifier import Identifier
 from core.certificates.models import Certificate, CertificateStatus, CertificateUse
 from core.certificates.records import CertificateType
+from core.db import transaction
 
 _COLUMN = "certificates.data"
 _SERIAL_ALPHABET = string.digits + string.ascii_uppercase
@@ -128,7 +128,7 @@ async def issue(
     for _attempt in range(3):  # a serial collision (36^12 space) is retried, never surfaced
         ident = Identifier(ctype.code, ctype.issuer_credit_code, _new_serial(start), 1)
         try:
-            async with in_transaction():  # a savepoint when the caller is in a transaction
+            async with transaction():  # a savepoint when the caller is in a transaction
                 cert = await Certificate.create(
                     identifier=str(ident), type_code=ctype.code, issuer_credit_code=ctype.issuer_credit_code,
                     serial=ident.serial, version=1, holder_account_id=holder_account_id, data_enc=seal(clean),
@@ -149,7 +149,7 @@ async def reissue(
     certificate_id: int, changes: Mapping[str, Any], *, valid_until: datetime | None = None, notify: bool = True,
 ) -> Certificate:
     """Issue the next version with ``changes`` applied; the current version becomes stale."""
-    async with in_transaction():
+    async with transaction():
         old = await Certificate.filter(id=certificate_id).select_for_update().first()
         if old is None:
             raise core_errors.NOT_FOUND()
@@ -178,7 +178,7 @@ async def revoke(certificate_id: int, reason: str, *, notify: bool = True) -> Ce
     reason = (reason or "").strip()
     if not reason:
         raise errors.REASON_REQUIRED()
-    async with in_transaction():
+    async with transaction():
         cert = await Certificate.filter(id=certificate_id).select_for_update().first()
         if cert is None:
             raise core_errors.NOT_FOUND()

@@ -23,7 +23,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from core import errors as core_errors
 from core.auth import (
@@ -35,6 +34,7 @@ from core.auth import (
 )
 from core.cases import clock
 from core.cases.calendar import WorkCalendar
+from core.db import transaction
 from core.evaluations import errors
 from core.evaluations.config import evaluations_settings
 from core.evaluations.models import (
@@ -163,7 +163,7 @@ async def _record(row: RateableCase, level: int, comment: str, tags: list[str], 
         calendar = await WorkCalendar.load()
         deadline = calendar.add_workdays(clock.local_date(now), evaluations_settings().rectification_workdays)
     try:
-        async with in_transaction():
+        async with transaction():
             evaluation = await Evaluation.create(
                 case_id=row.case_id, case_no=row.case_no, item_code=row.item_code, item_name=row.item_name,
                 department_code=row.department_code, department_id=row.department_id, region_code=row.region_code,
@@ -212,7 +212,7 @@ async def apply_defaults(batch: int = 500) -> int:
             return made
         for row in due:
             try:
-                async with in_transaction():
+                async with transaction():
                     await Evaluation.create(
                         case_id=row.case_id, case_no=row.case_no, item_code=row.item_code, item_name=row.item_name,
                         department_code=row.department_code, department_id=row.department_id,
@@ -247,7 +247,7 @@ async def resolve(principal: Principal, rect_id: int, *, outcome: str, measures:
     measures = (measures or "").strip()
     if outcome not in ("rectified", "explained") or not measures:
         raise errors.OUTCOME_INVALID()
-    async with in_transaction():
+    async with transaction():
         rect = await _locked_rectification(rect_id, principal)
         if rect.status != RectificationStatus.OPEN:
             raise errors.RECTIFICATION_STATE(details={"status": rect.status.value})
@@ -261,7 +261,7 @@ async def follow_up(principal: Principal, rect_id: int, *, method: str, satisfie
     """Record the follow-up visit (回访) after the handling; it closes the rectification."""
     if method not in VISIT_METHODS or not isinstance(satisfied, bool):
         raise errors.VISIT_INVALID(details={"methods": list(VISIT_METHODS)})
-    async with in_transaction():
+    async with transaction():
         rect = await _locked_rectification(rect_id, principal)
         if rect.status != RectificationStatus.RESOLVED:
             raise errors.RECTIFICATION_STATE(details={"status": rect.status.value})
@@ -309,7 +309,7 @@ async def review_appeal(principal: Principal, appeal_id: int, *, decision: str, 
     comment = (comment or "").strip()
     if decision not in ("upheld", "rejected") or not comment:
         raise errors.DECISION_INVALID()
-    async with in_transaction():
+    async with transaction():
         found = await Appeal.filter(id=appeal_id).select_for_update().first()
         if found is None or (principal.kind != "admin" and not region_within(found.region_code, principal.region_code)):
             raise core_errors.NOT_FOUND()

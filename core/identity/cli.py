@@ -96,9 +96,9 @@ def population_import(file: Path) -> None:
         raise click.ClickException(f"nothing imported: {exc}") from exc
 
     async def load() -> None:
-        from tortoise.transactions import in_transaction
+        from core.db import transaction
 
-        async with in_transaction():
+        async with transaction():
             for name, number, region, alive in tqdm(rows, unit="person", desc="population"):
                 await add_population_record(name, number, region_code=region, alive=alive)
 

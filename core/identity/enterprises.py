@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core import errors
 from core.auth import Principal
+from core.db import transaction
 from core.identity.accounts import COL_ID, find_by_phone, name_of
 from core.identity.crypto import get_cipher
 from core.identity.models import Account, BusinessRecord, Enterprise, EnterpriseAgent
@@ -154,7 +154,7 @@ async def authorise_agent(
             raise errors.BAD_REQUEST(
                 details={"field": "expires_at", "reason": "must be in the future"}
             )
-    async with in_transaction():
+    async with transaction():
         await Enterprise.filter(id=enterprise.id).select_for_update().first()
         active = EnterpriseAgent.filter(enterprise_id=enterprise.id, active=True)
         if await active.filter(account_id=agent_account.id).exists():

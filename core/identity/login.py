@@ -15,11 +15,11 @@ from dataclasses import replace
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 from wechatpy.exceptions import WeChatClientException
 
 from core import errors
 from core.auth import Principal
+from core.db import transaction
 from core.identity import sessions
 from core.identity.accounts import citizen_principal, find_by_phone, now, set_phone
 from core.identity.models import Account, AccountStatus
@@ -168,7 +168,7 @@ async def link_phone(principal: Principal, phone: str) -> tuple[Account, session
 async def merge_accounts(a_id: int, b_id: int) -> Account:
     """Fold two accounts of one person into one: the higher real-name level survives (the older
     on a tie). Refused when they are provably two people (different ID numbers or WeChat users)."""
-    async with in_transaction():
+    async with transaction():
         rows = await Account.filter(id__in=[a_id, b_id]).select_for_update().order_by("id")
         if len(rows) != 2 or any(r.status != AccountStatus.ACTIVE for r in rows):
             raise errors.CONFLICT()

@@ -13,10 +13,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core import errors
 from core.auth import Principal
+from core.db import transaction
 from core.identity import sessions
 from core.identity.accounts import citizen_principal, find_by_phone, name_of
 from core.identity.models import Account, AccountStatus, GrantStatus, ProxyGrant
@@ -142,7 +141,7 @@ async def create_grant(
         raise GRANTEE_UNKNOWN()
     if grantee.id == grantor.account_id:
         raise GRANT_SELF()
-    async with in_transaction():
+    async with transaction():
         owner = await Account.filter(id=grantor.account_id).select_for_update().first()
         if owner is None:
             raise errors.NOT_FOUND()
@@ -180,7 +179,7 @@ async def _grant_for(grant_id: int, principal: Principal) -> ProxyGrant:
 
 
 async def accept(grant_id: int, grantee: Principal) -> ProxyGrant:
-    async with in_transaction():
+    async with transaction():
         grant = await _grant_for(grant_id, grantee)
         grant = await ProxyGrant.filter(id=grant.id).select_for_update().first()
         if grant is None or grant.grantee_id != grantee.account_id:  # type: ignore[attr-defined]
@@ -208,7 +207,7 @@ async def revoke(grant_id: int, principal: Principal) -> ProxyGrant:
 async def _end(
     grant_id: int, principal: Principal, status: GrantStatus, *, grantee_only: bool = False
 ) -> ProxyGrant:
-    async with in_transaction():
+    async with transaction():
         await _grant_for(grant_id, principal)
         grant = await ProxyGrant.filter(id=grant_id).select_for_update().first()
         assert grant is not None

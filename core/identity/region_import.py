@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaction
 from core.identity.models import Region, RegionLevel
 from core.identity.regions import level_of, parent_of
 
@@ -142,7 +141,7 @@ async def import_regions(
     # Parents before children, so a reader never sees an orphan mid-import.
     order = list(RegionLevel)
     rows.sort(key=lambda r: (order.index(level_of(r[1])), r[1]))
-    async with in_transaction():
+    async with transaction():
         pending: list[Region] = []
         for _line, code, name, _parent in rows:
             level = level_of(code)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaction
 from core.identity.accounts import COL_ID, COL_NAME, COL_PHONE
 from core.identity.authority import COL_POP_ID, COL_POP_NAME
 from core.identity.crypto import get_cipher
@@ -64,7 +63,7 @@ async def rotate_keys(progress: Callable[[int], None] | None = None) -> dict[str
                 )
             ]
             for row in stale:
-                async with in_transaction():
+                async with transaction():
                     locked = await model.filter(id=row.id).select_for_update().first()
                     if locked is None:
                         continue

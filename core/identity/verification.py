@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core import errors
 from core.auth import Principal
+from core.db import transaction
 from core.identity import sessions
 from core.identity.accounts import (
     citizen_principal,
@@ -131,7 +131,7 @@ async def verify_id(principal: Principal, name: object, id_number: object) -> Ac
     if answer.outcome == "deceased":
         raise ID_CANCELLED()
     try:
-        async with in_transaction():
+        async with transaction():
             account = await Account.filter(id=account.id).select_for_update().first()
             assert account is not None
             set_name(account, name)

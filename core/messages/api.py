@@ -17,9 +17,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core import errors as core_errors
+from core.db import transaction
 from core.errors import define
 from core.messages.kinds import MessageKind, get_kind
 from core.messages.models import ChannelSetting, Message, WeChatGrant
@@ -135,7 +135,7 @@ async def set_channel_settings(account_id: int, choices: Mapping[str, Mapping[st
             problems.append({"kind": kind, "error": "expected {wechat: bool, sms: bool}"})
     if problems:
         raise SETTINGS_INVALID(details={"kinds": problems})
-    async with in_transaction():
+    async with transaction():
         for kind, choice in choices.items():
             row = await ChannelSetting.filter(account_id=account_id, kind=kind).select_for_update().first()
             if row is None:
@@ -173,13 +173,13 @@ async def add_wechat_grants(account_id: int, accepted: Mapping[str, int]) -> dic
     bad = [t for t, n in accepted.items() if t not in known or not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 50]
     if bad or not accepted:
         raise GRANT_INVALID(details={"template_ids": bad, "known": sorted(known)})
-    async with in_transaction():
+    async with transaction():
         for template_id, times in accepted.items():
             updated = await WeChatGrant.filter(account_id=account_id, template_id=template_id).update(
                 remaining=F("remaining") + times)
             if not updated:
                 try:
-                    async with in_transaction():
+                    async with transaction():
                         await WeChatGrant.create(account_id=account_id, template_id=template_id, remaining=times)
                 except IntegrityError:
                     await WeChatGrant.filter(account_id=account_id, template_id=template_id).update(

@@ -87,9 +87,8 @@ class PaymentPurpose:
     ``AppError`` (unknown reference, nothing to pay, not this citizen's). ``on_paid(order)`` and
     ``on_refunded(order, refund)`` are called exactly once per order / per succeeded refund, inside
     a database transaction that also records that the callback ran: keep them quick, database
-    only (no outside calls; enqueue a task for those — it may start before the commit, so it must
-    re-read what it needs). If one raises, it is retried later by a periodic task; the payment
-    itself stays recorded.
+    only (no outside calls; enqueue a task for those — it is sent after the commit). If one
+    raises, it is retried later by a periodic task; the payment itself stays recorded.
     """
 
     kind: str  # "case", "bundle", "card_topup", "delivery_fee", ...

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
+from core.db import transaction
 from core.feeds import pii
 from plugins.provident_fund import loans, rules
 from plugins.provident_fund.models import (
@@ -94,7 +93,7 @@ async def open_withdrawal(case: Any, form: dict[str, Any]) -> Withdrawal:
 async def pay_out(case_no: str) -> Withdrawal:
     """On approval: under a row lock re-check the balance, debit it, journal the payout. Exactly
     once per withdrawal; a balance that no longer suffices refuses the payout (recorded)."""
-    async with in_transaction():
+    async with transaction():
         withdrawal = await Withdrawal.filter(case_no=case_no).select_for_update().first()
         if withdrawal is None or withdrawal.status != "pending":
             return withdrawal
@@ -139,7 +138,7 @@ async def open_loan(case: Any, form: dict[str, Any]) -> Loan:
     rules.check_loan(account, principal, months, today())
     rate = rules.loan_rate_bp(months)
     plan = loans.repayment_plan(principal, rate, months, form["repayment_method"], first_due(today()))
-    async with in_transaction():
+    async with transaction():
         loan = await Loan.create(account_id=case.applicant_id, account_no=account.account_no, principal_fen=principal,
                                  annual_rate_bp=rate, months=months, method=form["repayment_method"],
                                  case_no=case.case_no, property_unit_no=form.get("property_unit_no", ""),

@@ -7,9 +7,8 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core import errors
+from core.db import transaction
 from core.feeds import pii
 from plugins.real_estate.models import Encumbrance, Owner, Property, Transfer
 
@@ -102,7 +101,7 @@ async def confirm_as_seller(transfer: Transfer, principal: Any) -> Transfer:
     keys = await keys_of(principal.subject_id, principal, "确认二手房交易")
     if not keys or not await Owner.filter(unit_no=transfer.unit_no, person_key__in=keys).exists():
         raise errors.NOT_FOUND()  # another person's transfer does not leak
-    async with in_transaction():
+    async with transaction():
         row = await Transfer.filter(id=transfer.id).select_for_update().first()
         if row.seller_confirmed_at is None:
             row.seller_confirmed_at, row.seller_account_id = dt.datetime.now(dt.UTC), principal.subject_id
@@ -127,7 +126,7 @@ async def register_transfer(case: Any) -> Transfer | None:
     buyer = await identity.read_personal_data(transfer.buyer_account_id, reader=PLUGIN, purpose="不动产转移登记",
                                               fields=("name", "id_number"))
     prop = await Property.get(unit_no=transfer.unit_no)
-    async with in_transaction():
+    async with transaction():
         year = today().year
         new_cert = f"湘({year})株洲市不动产权第{transfer.id:07d}号"
         await Owner.filter(unit_no=transfer.unit_no).delete()

@@ -20,3 +20,10 @@ async def flaky(action: str) -> None:
     if attempts[action] < 2:
         raise ConnectionError("upstream hiccup")
     await AuditEvent.create(actor="task", action=action, target=str(attempts[action]))
+
+
+@task("tests.record_seen")
+async def record_seen(action: str) -> None:
+    """Record how many ``action`` rows this task could see when it ran."""
+    seen = await AuditEvent.filter(action=action).count()
+    await AuditEvent.create(actor="task", action=f"{action}:seen", target=str(seen))

@@ -10,15 +10,6 @@ from tests.conftest import BACKEND
 from tests.core import tasks_fixture
 
 
-@pytest.fixture
-def task_worker(celery_worker):
-    # Tasks defined after the worker started must be bound to the Celery app too.
-    if celery_worker is not None:
-        for spec in tasks.registered().values():
-            tasks._bind_celery_task(celery_worker, spec)
-    return celery_worker
-
-
 async def test_enqueue_runs_orm_code_in_the_background(task_worker, app):
     await tasks.enqueue(tasks_fixture.write_audit, action="hello")
     await tasks.drain()
