@@ -7,6 +7,7 @@ try the hash under every configured data key, so rows imported before a key rota
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 PERSON_COLUMN = "feeds.person_key"
@@ -18,10 +19,22 @@ def _cipher():
     return get_cipher()
 
 
-@lru_cache(maxsize=16384)  # bounded: memory stays flat on any file size
 def person_key(id_number: str) -> str:
     """The lookup key stored with a row: HMAC-SHA256 (hex, 64 chars) under the current data key."""
-    return _cipher().lookup_hash(id_number.upper(), column=PERSON_COLUMN)
+    return _person_key(_cipher(), id_number.upper())
+
+
+@lru_cache(maxsize=16384)  # bounded: memory stays flat on any file size
+def _person_key(cipher, id_number: str) -> str:
+    # Keyed by the cipher too: after a key rotation in this process, new keys are computed.
+    return cipher.lookup_hash(id_number, column=PERSON_COLUMN)
+
+
+def person_key_column(id_numbers: Sequence[str]) -> list[str]:
+    """``person_key`` of every ID of a batch column, computed once per distinct ID."""
+    cipher = _cipher()
+    keys = {v: _person_key(cipher, v.upper()) for v in set(id_numbers)}
+    return list(map(keys.__getitem__, id_numbers))
 
 
 def person_keys(id_number: str) -> list[str]:

@@ -1,10 +1,11 @@
-"""Streaming sources: rows one at a time, never the whole file in memory.
+"""Streaming sources: rows a batch at a time, never the whole file in memory.
 
 CSV needs a header line naming the fields (UTF-8, optionally with a BOM as spreadsheet exports
-have); JSON lines need one object per line. A source exposes its raw rows (a cell list per CSV
-line, a dict per JSON line — or a :class:`RowRejected` for a line that cannot be read at all),
-the current line number, and how a field's value is read from a raw row, which the importer
-compiles into its per-feed converter.
+have); JSON lines need one object per line. A source yields batches of raw rows (a cell list per
+CSV record, a dict per JSON line — or a :class:`RowRejected` for a line that cannot be read at
+all) with their line numbers, blank lines left out; it says how a field's value is read from one
+raw row (compiled into the row-by-row converter) and from a batch (``columns``, for the batch
+converter).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import os
 from collections.abc import Iterator, Sequence
+from itertools import islice, repeat
 from typing import Any, BinaryIO
 
 from core.feeds.spec import RowRejected
@@ -58,8 +60,38 @@ class CsvSource:
         self.width = len(header)
         position = {name: i for i, name in enumerate(header)}
         # A field absent from the header (only optional ones may be) reads as an empty cell.
+        self.positions = [position.get(name) for name in fields]
         self.access = [f"row[{position[name]}]" if name in position else '""' for name in fields]
         self.rows: Iterator[Any] = self._reader if header else iter(())
+
+    def batches(self, size: int) -> Iterator[tuple[list[Any], list[int]]]:
+        """``(records, line numbers)``; a record's line is the last physical line it spans."""
+        reader, rows = self._reader, self.rows
+        while True:
+            before = reader.line_num
+            batch = list(islice(rows, size))  # the C reader, no Python code per record
+            if not batch:
+                return
+            first = self._offset + before
+            if reader.line_num - before == len(batch):
+                lines = list(range(first + 1, first + 1 + len(batch)))
+            else:  # quoted fields spanning lines: count the line breaks they hold
+                lines, at = [], first
+                for record in batch:
+                    at += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in record)
+                    lines.append(at)
+            if [] in batch:  # blank lines are not rows
+                kept = [(r, n) for r, n in zip(batch, lines, strict=True) if r]
+                batch, lines = [r for r, _ in kept], [n for _, n in kept]
+            yield batch, lines
+
+    def columns(self, rows: list[Any]) -> list[Sequence[Any]]:
+        """Each field's values for records of the header's width, in field order."""
+        cells = list(zip(*rows, strict=True)) if rows else [()] * self.width
+        return [cells[i] if i is not None else ("",) * len(rows) for i in self.positions]
+
+    def well_formed(self, rows: list[Any]) -> bool:
+        return set(map(len, rows)) <= {self.width}
 
     def line(self) -> int:
         return self._offset + self._reader.line_num
@@ -73,26 +105,47 @@ class JsonlSource:
 
     def __init__(self, stream: BinaryIO, fields: Sequence[str], required: set[str], *,
                  header: list[str] | None = None, line_offset: int = 0) -> None:
-        self._line = 0
         self._offset = line_offset
         self.access = [f"row.get({name!r})" for name in fields]
+        self._fields = tuple(fields)
         self._textio = _text(stream)  # held here: a collected wrapper would close the file
-        self.rows = self._rows(self._textio)
 
-    def _rows(self, text: io.TextIOWrapper) -> Iterator[Any]:
-        for number, raw in enumerate(text, start=self._offset + 1):
-            self._line = number
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw)
-            except ValueError as exc:
-                yield RowRejected(f"not valid JSON ({getattr(exc, 'msg', exc)})")
-                continue
-            yield value if isinstance(value, dict) else RowRejected("a line must hold one JSON object")
+    def batches(self, size: int) -> Iterator[tuple[list[Any], list[int]]]:
+        number = self._offset
+        while True:
+            texts = list(islice(self._textio, size))
+            if not texts:
+                return
+            try:  # the usual case: every line one object, decoded without Python code per line
+                rows = list(map(json.loads, texts))
+                if set(map(type, rows)) == {dict}:
+                    yield rows, list(range(number + 1, number + 1 + len(rows)))
+                    number += len(texts)
+                    continue
+            except (ValueError, RecursionError):  # a bad (or blank) line: line by line below
+                pass
+            rows, lines = [], []
+            for raw in texts:
+                number += 1
+                if raw.strip():
+                    rows.append(_json_row(raw))
+                    lines.append(number)
+            yield rows, lines
 
-    def line(self) -> int:
-        return self._line
+    def columns(self, rows: list[Any]) -> list[Sequence[Any]]:
+        return [list(map(dict.get, rows, repeat(name))) for name in self._fields]
+
+    @staticmethod
+    def well_formed(rows: list[Any]) -> bool:
+        return set(map(type, rows)) <= {dict}
+
+
+def _json_row(raw: str) -> Any:
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return RowRejected(f"not valid JSON ({getattr(exc, 'msg', exc)})")
+    return value if isinstance(value, dict) else RowRejected("a line must hold one JSON object")
 
 
 SOURCES = {"csv": CsvSource, "jsonl": JsonlSource}

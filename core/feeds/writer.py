@@ -1,6 +1,6 @@
 """Bulk upsert of one batch of rows, per database dialect.
 
-PostgreSQL: the batch arrives already encoded as COPY CSV (the parser process encodes it, so this
+PostgreSQL: the batch arrives already encoded as COPY text (the parser process encodes it, so this
 process only moves bytes). It is COPYed into a session temp table and merged with one
 ``INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`` — COPY speed for the transfer, one statement
 for the merge, and rows whose values did not change are left alone (no dead tuples on a re-import
@@ -15,7 +15,6 @@ rejected.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -29,18 +28,43 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def encode_copy_csv(rows: list[tuple]) -> bytes:
-    """Rows as PostgreSQL COPY CSV (the csv module writes in C: ~5x faster than joining in Python).
+_NULL = {None: "\\N"}  # COPY text: \N is NULL, so "" stays an empty string
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    None is written as an empty unquoted field, which COPY reads as NULL — parsers return None,
-    never "", for an absent value. str() of int, date and timezone-aware datetime is a literal
-    PostgreSQL reads back exactly. The rows already end with the import stamp (the converter
-    appends it), so the columns are ``columns + (stamp column,)``.
+
+def encode_copy_text(columns: Sequence[Sequence[Any]], constants: Sequence[Any] = ()) -> bytes:
+    """Columns (and ``constants``, the same value on every row) as PostgreSQL COPY text lines.
+
+    Whole columns at a time: ``str`` where a column holds other types (int, date, timezone-aware
+    datetime: literals PostgreSQL reads back exactly), escaping only for a column that holds a
+    backslash, tab or line break, then one join per row — ~15x cheaper than the csv writer, which
+    examines every character. Every row is one line (line breaks are escaped).
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(rows)
-    return out.getvalue().encode()
+    count = len(columns[0]) if columns else 0
+    if not count:
+        return b""
+    texts = [_column_text(c) for c in columns]
+    texts += [[_column_text([v])[0]] * count for v in constants]
+    return ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode()
+
+
+def _column_text(values: Sequence[Any]) -> Sequence[str]:
+    kinds = set(map(type, values))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if kinds == {int} and not nulls:
+        return list(map(str, values))
+    if kinds - {str}:
+        values = [v if v is None else str(v) for v in values]
+    probe = "".join(filter(None, values)) if nulls else "".join(values)
+    if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
+        values = [v if v is None else v.translate(_ESCAPE) for v in values]
+    return list(map(_NULL.get, values, values)) if nulls else values
+
+
+def copy_text_lines(payload: bytes) -> list[bytes]:
+    """The rows of a COPY text payload, one line each."""
+    return [line + b"\n" for line in payload.split(b"\n")[:-1]]
 
 
 class Upserter:
@@ -87,6 +111,9 @@ class PostgresUpserter(Upserter):
     async def open(self) -> None:
         self._cm = self.client.acquire_connection()
         self.conn = await self._cm.__aenter__()
+        # A batch's COMMIT need not wait for its WAL flush: if the server crashes, the last batches
+        # may be lost (never half of one), and re-running the import restores them — it upserts.
+        await self.conn.execute("SET synchronous_commit = off")
         self.tmp = f"feed_tmp_{self.table}"[:63]
         self.direct = await self.conn.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {_q(self.table)})")
         cols = ", ".join(map(_q, self.all_columns))
@@ -106,12 +133,12 @@ class PostgresUpserter(Upserter):
 
     async def close(self) -> None:
         try:
-            await self.conn.execute(f"DROP TABLE IF EXISTS {_q(self.tmp)}")
+            await self.conn.execute(f"DROP TABLE IF EXISTS {_q(self.tmp)}; RESET synchronous_commit")
         finally:
             await self._cm.__aexit__(None, None, None)
 
     async def _copy(self, table: str, payload: bytes) -> None:
-        await self.conn.copy_to_table(table, source=io.BytesIO(payload), columns=list(self.all_columns), format="csv")
+        await self.conn.copy_to_table(table, source=io.BytesIO(payload), columns=list(self.all_columns), format="text")
 
     async def write(self, payload: bytes, count: int) -> None:
         if self.direct:

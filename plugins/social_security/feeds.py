@@ -30,6 +30,11 @@ def _contribution_row(id_number, period, insurance, base_fen, personal_fen, empl
     return (pii.person_key(id_number), period, insurance, base_fen, personal_fen, employer_fen, employer_uscc, paid_on)
 
 
+def _contribution_columns(id_numbers, *values) -> tuple:
+    """_contribution_row for a whole batch: one keyed hash per distinct ID (millions of rows)."""
+    return (pii.person_key_column(id_numbers), *values)
+
+
 def people(seed: int) -> Iterator[dict[str, str]]:
     """An endless, reproducible stream of Zhuzhou insured persons."""
     rng = random.Random(seed)
@@ -118,6 +123,7 @@ CONTRIBUTIONS = FeedSpec(
     columns=("person_key", "period", "insurance", "base_fen", "personal_fen", "employer_fen", "employer_uscc", "paid_on"),
     key=("person_key", "period", "insurance"),
     build=_contribution_row,
+    build_columns=_contribution_columns,
     generate=generate_contributions,
 )
 
