@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core import errors as core_errors
 from core.auth import principal_of, requires
@@ -18,6 +18,8 @@ from payments.notifications import handle_notification
 
 CITIZEN = [requires("citizen")]
 OPERATOR = [requires("operator", "admin")]
+# ``?state=`` (the handlers' own name avoids shadowing the reserved ``state`` kwarg)
+StateFilter = Annotated[str | None, QueryParameter(name="state", description="Only orders in this state")]
 
 
 def _text(data: dict[str, Any], name: str, *, max_length: int = 64, required: bool = True) -> str | None:
@@ -70,7 +72,7 @@ async def _own_order(request: Request, order_no: str) -> Order:
 
 
 @post("/orders", guards=CITIZEN, status_code=201)
-async def create_order(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+async def create_order(request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """Create (or get back) the order for one purpose; the amount comes from the purpose."""
     principal = principal_of(request)
     client_key = request.headers.get("idempotency-key") or data.get("client_key")
@@ -82,7 +84,7 @@ async def create_order(request: Request, data: dict[str, Any]) -> dict[str, Any]
 
 
 @get("/orders", guards=CITIZEN)
-async def list_orders(request: Request, order_state: Annotated[str | None, Parameter(query="state")] = None) -> list[dict[str, Any]]:
+async def list_orders(request: Request, order_state: StateFilter = None) -> list[dict[str, Any]]:
     query = Order.filter(payer_account_id=principal_of(request).subject_id)
     if order_state:
         query = query.filter(state=order_state)
@@ -96,7 +98,7 @@ async def get_order(request: Request, order_no: FromPath[str]) -> dict[str, Any]
 
 
 @post("/orders/{order_no:str}/pay", guards=CITIZEN, status_code=200)
-async def pay_order(request: Request, order_no: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+async def pay_order(request: Request, order_no: FromPath[str], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """Start paying: returns what the client hands to the provider (``wx.requestPayment``
     parameters, WeChat APP parameters, an Alipay order string or pay URL)."""
     order = await _own_order(request, order_no)
@@ -134,7 +136,7 @@ async def notify(request: Request, channel: FromPath[str]) -> Response:
 
 
 @get("/admin/orders", guards=OPERATOR)
-async def admin_orders(order_state: Annotated[str | None, Parameter(query="state")] = None, purpose_kind: FromQuery[str | None] = None,
+async def admin_orders(order_state: StateFilter = None, purpose_kind: FromQuery[str | None] = None,
                        payer_account_id: FromQuery[int | None] = None) -> list[dict[str, Any]]:
     query = Order.all()
     if order_state:
@@ -163,7 +165,7 @@ async def admin_order(order_no: FromPath[str]) -> dict[str, Any]:
 
 
 @post("/admin/orders/{order_no:str}/refunds", guards=OPERATOR, status_code=201)
-async def admin_refund(request: Request, order_no: FromPath[str], data: dict[str, Any]) -> dict[str, Any]:
+async def admin_refund(request: Request, order_no: FromPath[str], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """Refund all or part of a paid order; ``expected_refundable_fen`` guards against racing refunds."""
     principal = principal_of(request)
     client_key = request.headers.get("idempotency-key") or data.get("client_key")
@@ -193,7 +195,7 @@ async def admin_notifications(outcome: FromQuery[str | None] = None, channel: Fr
 
 
 @post("/admin/reconciliations", guards=OPERATOR, status_code=201)
-async def run_reconciliation(data: dict[str, Any]) -> list[dict[str, Any]]:
+async def run_reconciliation(data: JSONBody[dict[str, Any]]) -> list[dict[str, Any]]:
     try:
         day = date.fromisoformat(str(data.get("day", "")))
     except ValueError:
