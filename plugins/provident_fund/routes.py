@@ -3,10 +3,10 @@ own accounts (found by their verified resident ID); staff of the fund centre see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core import errors
 from core.auth import ensure_citizen_owns, principal_of, requires
@@ -26,8 +26,8 @@ async def my_accounts(request: Request) -> dict[str, Any]:
 
 
 @get("/me/journal", guards=[citizen])
-async def my_journal(request: Request, account_no: str | None = None,
-                     limit: int = Parameter(default=36, ge=1, le=240)) -> dict[str, Any]:
+async def my_journal(request: Request, account_no: FromQuery[str | None] = None,
+                     limit: Annotated[int, QueryParameter(ge=1, le=240)] = 36) -> dict[str, Any]:
     p = principal_of(request)
     accounts = {a.account_no: a for a in await service.accounts_of(p.subject_id, p)}
     if account_no is None and accounts:
@@ -64,7 +64,7 @@ async def _submit(request: Request, item: Any, body: dict[str, Any]) -> Any:
 
 
 @post("/withdrawals", guards=[citizen])
-async def apply_withdrawal(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+async def apply_withdrawal(request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     case = await _submit(request, WITHDRAW, data)
     withdrawal = await Withdrawal.get(case_no=case.case_no)
     return {"case_id": case.id, "case_no": case.case_no, "withdrawal": service.withdrawal_view(withdrawal)}
@@ -77,14 +77,14 @@ async def my_withdrawals(request: Request) -> dict[str, Any]:
 
 
 @post("/loans", guards=[citizen])
-async def apply_loan(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+async def apply_loan(request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     case = await _submit(request, LOAN, data)
     loan = await Loan.get(case_no=case.case_no)
     return {"case_id": case.id, "case_no": case.case_no, "loan": await service.loan_view(loan)}
 
 
 @get("/loans/{loan_id:int}", guards=[citizen])
-async def my_loan(request: Request, loan_id: int) -> dict[str, Any]:
+async def my_loan(request: Request, loan_id: FromPath[int]) -> dict[str, Any]:
     loan = await Loan.get_or_none(id=loan_id)
     if loan is None:
         raise errors.NOT_FOUND()
@@ -93,8 +93,9 @@ async def my_loan(request: Request, loan_id: int) -> dict[str, Any]:
 
 
 @get("/loan-plan", guards=[requires("citizen", "staff", "admin")])
-async def loan_plan(principal_fen: int = Parameter(ge=1, le=10**10), months: int = Parameter(ge=1, le=360),
-                    method: str = "equal_instalment") -> dict[str, Any]:
+async def loan_plan(principal_fen: Annotated[int, QueryParameter(ge=1, le=10**10)],
+                    months: Annotated[int, QueryParameter(ge=1, le=360)],
+                    method: FromQuery[str] = "equal_instalment") -> dict[str, Any]:
     """The repayment plan calculator (还款试算) at the fund centre's current rate."""
     if method not in loans.METHODS:
         raise errors.BAD_REQUEST(details={"method": list(loans.METHODS)})
@@ -107,7 +108,7 @@ async def loan_plan(principal_fen: int = Parameter(ge=1, le=10**10), months: int
 
 
 @get("/staff/applications", guards=[staff])
-async def staff_applications(request: Request, status: str | None = None) -> dict[str, Any]:
+async def staff_applications(request: Request, status: FromQuery[str | None] = None) -> dict[str, Any]:
     """The fund centre's workbench view of withdrawals and loans (its own department only)."""
     from core.identity import api as identity
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import FromPath
 from tortoise.expressions import Q
 
 from core import errors
@@ -24,7 +25,7 @@ async def my_properties(request: Request) -> dict[str, Any]:
 
 
 @post("/me/properties/{unit_no:str}/certificate", guards=[citizen])
-async def property_certificate(request: Request, unit_no: str) -> dict[str, Any]:
+async def property_certificate(request: Request, unit_no: FromPath[str]) -> dict[str, Any]:
     """Issue (once) the owner's 不动产权证书 as an e-certificate in their wallet."""
     from core.certificates import api as certificates
     from core.identity import api as identity
@@ -56,7 +57,7 @@ async def my_transfers(request: Request) -> dict[str, Any]:
 
 
 @post("/transfers/{transfer_id:int}/confirm", guards=[citizen])
-async def confirm_transfer(request: Request, transfer_id: int) -> dict[str, Any]:
+async def confirm_transfer(request: Request, transfer_id: FromPath[int]) -> dict[str, Any]:
     """The seller confirms the sale; the transfer case stops waiting for them."""
     from core.cases import api as cases
     from core.cases.models import Case
@@ -72,7 +73,7 @@ async def confirm_transfer(request: Request, transfer_id: int) -> dict[str, Any]
 
 
 @get("/staff/properties/{unit_no:str}", guards=[requires("staff", "admin", roles=("clerk", "reviewer", "head"))])
-async def staff_property(request: Request, unit_no: str) -> dict[str, Any]:
+async def staff_property(request: Request, unit_no: FromPath[str]) -> dict[str, Any]:
     """The register as a reviewer sees it: owners (masked), encumbrances, transfers of the unit.
     Staff of the registration centre only; each look is audited in the platform's audit trail."""
     from core.identity import api as identity

@@ -3,10 +3,10 @@ history (own only), the proof of insurance, the yearly pension qualification cer
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from core.auth import principal_of, requires
 from plugins.social_security import service
@@ -26,7 +26,7 @@ async def my_record(request: Request) -> dict[str, Any]:
 
 
 @get("/me/contributions", guards=[citizen])
-async def my_contributions(request: Request, year: int | None = Parameter(default=None, ge=1990, le=2100)) -> dict[str, Any]:
+async def my_contributions(request: Request, year: Annotated[int | None, QueryParameter(ge=1990, le=2100)] = None) -> dict[str, Any]:
     p = principal_of(request)
     person, _ = await service.person_of(p.subject_id, p, "查询社会保险缴费记录")
     if person is None:
@@ -35,7 +35,7 @@ async def my_contributions(request: Request, year: int | None = Parameter(defaul
 
 
 @post("/proofs", guards=[citizen])
-async def proof(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+async def proof(request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """参保证明: checked against the record, then applied as an instant case; the certificate is
     in the citizen's wallet when this returns."""
     from core.cases import api as cases
