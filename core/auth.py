@@ -145,14 +145,43 @@ def ensure_staff_scope(principal: Principal, *, department_id: int | None, regio
         raise errors.FORBIDDEN()
 
 
+def scope_code(code: str) -> str:
+    """The one form a service code takes in proxy grant scopes (亲友代办范围): the item's 基本编码.
+
+    A grant is for a service, not for one implementing body: the basic code is the same in every
+    region (同一事项、同一编码), while the 实施编码 (implementing body's credit code + level + basic
+    code) differs per county. An implementation code of a catalogue item becomes its basic code;
+    any other code (already basic, or a platform action such as ``citizen_card.report_loss``)
+    stands as it is. Looked up in the catalogue, never cut by length (older schemes differ).
+    """
+    from core.catalogue.registry import get_registry
+
+    item = get_registry().item(code)
+    return item.basic_code if item is not None else code
+
+
+def proxy_covers(principal: Principal, service_code: str | None) -> bool:
+    """True unless ``principal`` acts under a scoped grant that does not cover ``service_code``
+    (either code form: both sides go through :func:`scope_code`)."""
+    if principal.acting_for is None or principal.proxy_scope is None or service_code is None:
+        return True
+    wanted = scope_code(service_code)
+    return any(scope_code(code) == wanted for code in principal.proxy_scope)
+
+
+def ensure_proxy_covers(principal: Principal, service_code: str | None) -> None:
+    if not proxy_covers(principal, service_code):
+        raise errors.FORBIDDEN(details={"reason": "proxy grant does not cover this service",
+                                        "service_code": scope_code(service_code or "")})
+
+
 def ensure_citizen_owns(principal: Principal, owner_account_id: int, *, service_code: str | None = None) -> None:
     """A citizen sees only their own data, or their grantor's when acting under a proxy grant
-    whose scope covers ``service_code``. Refuses with 404: another person's ids do not leak."""
+    whose scope covers ``service_code`` (basic or implementation code). Refuses with 404:
+    another person's ids do not leak."""
     if principal.kind != "citizen" or principal.subject_id != owner_account_id:
         raise errors.NOT_FOUND()
-    if principal.acting_for is not None and principal.proxy_scope is not None and service_code is not None \
-            and service_code not in principal.proxy_scope:
-        raise errors.FORBIDDEN(details={"reason": "proxy grant does not cover this service"})
+    ensure_proxy_covers(principal, service_code)
 
 
 def audit_actor(principal: Principal | None) -> dict[str, Any]:

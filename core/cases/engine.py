@@ -13,7 +13,13 @@ from datetime import date
 from typing import Any
 
 from core import errors
-from core.auth import LEVEL_TOO_LOW, Principal, ensure_citizen_owns, region_within
+from core.auth import (
+    LEVEL_TOO_LOW,
+    Principal,
+    ensure_citizen_owns,
+    ensure_proxy_covers,
+    region_within,
+)
 from core.cases import application, sealing
 from core.cases import errors as E
 from core.cases.calendar import WorkCalendar
@@ -129,8 +135,7 @@ def check_applicant(principal: Principal, item: ServiceItem, channel: str) -> No
         raise errors.FORBIDDEN(details={"reason": "only citizens apply"})
     if principal.level < item.min_level:
         raise LEVEL_TOO_LOW(details={"required_level": item.min_level, "current_level": principal.level})
-    if principal.acting_for is not None and principal.proxy_scope is not None and item.basic_code not in principal.proxy_scope:
-        raise errors.FORBIDDEN(details={"reason": "proxy grant does not cover this service"})
+    ensure_proxy_covers(principal, item.basic_code)
     if channel not in item.channels:
         raise E.ITEM_NOT_ENABLED(details={"item_code": item.code, "channel": channel})
 

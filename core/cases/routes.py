@@ -16,7 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from core import errors
-from core.auth import principal_of, requires, significant_prefix
+from core.auth import principal_of, proxy_covers, requires, significant_prefix
 from core.cases import api, bundles, supervision, uploads, workbench
 from core.cases.models import BundleCase, Case, Upload, WorkdayOverride
 
@@ -130,8 +130,7 @@ def case_routes() -> list:
         if states:
             query = query.filter(state__in=[s for s in states.split(",") if s])
         rows = await query.order_by("-id").limit(max(1, min(limit, 200)))
-        if principal.acting_for is not None and principal.proxy_scope is not None:
-            rows = [r for r in rows if r.basic_code in principal.proxy_scope]
+        rows = [r for r in rows if proxy_covers(principal, r.basic_code)]
         return {"cases": [api.case_view(r) for r in rows]}
 
     @get("/cases/{case_id:int}", guards=[ANYONE], summary="One case (applicant, scoped staff, operators)")

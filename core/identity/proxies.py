@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core import errors
-from core.auth import Principal
+from core.auth import Principal, scope_code
 from core.db import transaction
 from core.identity import sessions
 from core.identity.accounts import citizen_principal, find_by_phone, name_of
@@ -106,7 +106,7 @@ def validate_scope(scope: Any) -> list[str] | None:
     for item in scope:
         if not isinstance(item, str) or not SERVICE_CODE.match(item):
             raise GRANT_BAD_SCOPE(details={"item": str(item)[:64]})
-        codes.append(item)
+        codes.append(scope_code(item))  # stored as basic codes (基本编码), see core.auth.scope_code
     return sorted(set(codes))
 
 
