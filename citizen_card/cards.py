@@ -14,6 +14,7 @@ from citizen_card import errors, ledger
 from citizen_card.config import get_card_settings
 from citizen_card.models import Card, CardEvent, LedgerAccount
 from citizen_card.numbers import is_valid_bank_card, mask_bank_card, new_card_number
+from core import changes
 from core.auth import LEVEL_TOO_LOW, Principal, audit_actor, ensure_citizen_owns
 from core.errors import FORBIDDEN
 from core.settings import get_settings
@@ -58,6 +59,7 @@ async def _record(card: Card, action: str, principal: Principal | None, **detail
         card_id=card.id, action=action, actor_kind=actor["actor_kind"], actor_id=actor["actor_id"],
         on_behalf_of=actor["on_behalf_of"], details=details,
     )
+    changes.publish("account", card.holder_id)  # the holder's screens; sent after the commit
 
 
 async def _create_card(holder_id: int, **fields) -> Card:

@@ -21,6 +21,7 @@ from tortoise.exceptions import IntegrityError
 
 from citizen_card import errors
 from citizen_card.models import Entry, Journal, LedgerAccount
+from core import changes
 from core.settings import get_settings
 
 TOPUP_CLEARING = "system:topup_clearing"
@@ -88,6 +89,7 @@ async def post(
             await LedgerAccount.filter(id=account.id).update(
                 balance=account.balance, spent_day=account.spent_day, spent_today=account.spent_today
             )
+            changes.publish("card", account.card_id)  # told to caches once the transaction commits
     return journal
 
 

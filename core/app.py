@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from core import db, tasks
+from core import changes, db, tasks
 from core.auth import auth_middleware
 from core.logs import configure_logging
 from core.plugins.host import PluginHost, get_host
@@ -37,7 +37,8 @@ def contributed_routes(settings: Settings, host: PluginHost) -> list:
 
 @asynccontextmanager
 async def platform_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Database, in-process periodic tasks and plugins' start-up/shut-down events."""
+    """Database, change notifications, in-process periodic tasks and plugins' start-up/shut-down
+    events."""
     settings: Settings = app.state.settings
     host: PluginHost = app.state.host
     owns_db = not db.is_initialised()
@@ -48,6 +49,7 @@ async def platform_lifespan(app: Litestar) -> AsyncIterator[None]:
         periodic = [p for _plugin, p in host.collect("zhushida_periodic_tasks", settings=settings)]
         runner = tasks.PeriodicRunner(periodic)
         runner.start()
+    await changes.start()  # in-process caches are used only while this process hears of changes
     await host.broadcast("zhushida_startup", app=app)
     try:
         yield
@@ -56,6 +58,7 @@ async def platform_lifespan(app: Litestar) -> AsyncIterator[None]:
         if runner:
             await runner.stop()
         await tasks.drain(timeout=10)
+        await changes.stop()
         if owns_db:
             await db.close_db()
 

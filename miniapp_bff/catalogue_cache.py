@@ -1,12 +1,13 @@
 """The catalogue as each region and channel sees it, cached in the shared store (Redis in
-production) and dropped at once, in every app process, when an operator changes enablement.
+production) and in each process's memory, and dropped at once, in every app process, when an
+operator changes enablement.
 
-Correctness comes from a *generation*: every cached entry's key carries the current generation
-token, and :func:`invalidate` replaces the token. Entries of the old generation are then never
-read again (they expire on their own). Each lookup costs one read of the generation from the
-shared store; the encoded entry itself is kept in this process's memory as well, so a hot
-catalogue is served without decoding, while a generation change is seen by every process on its
-next request.
+Shared entries are keyed by a *generation* token kept in the store: :func:`invalidate` replaces
+it, so entries of the old generation are never read again (they expire on their own). Each
+process also keeps the decoded entries in a :class:`core.changes.LocalCache`, served without any
+round trip; :func:`invalidate` publishes the ``catalogue`` change, which empties that cache in
+every app process (Redis pub/sub), and a process whose subscription is down does not cache at all
+(it reads the generation and the shared entry each time, as every process did before).
 
 Who invalidates: the catalogue broadcasts ``zhushida_catalogue_changed`` after an enablement
 change commits (the BFF's plugin implements it), and ``zhushida bff invalidate-catalogue`` does
@@ -18,13 +19,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 
+from core import changes
 from core.stores import KeyValue, Stores, get_stores
 
 log = logging.getLogger("zhushida.bff")
@@ -40,35 +40,7 @@ def _store(stores: Stores | None = None) -> KeyValue:
     return (stores or get_stores())(NAMESPACE)
 
 
-class _LocalCopies:
-    """This process's decoded copies, keyed by the full (generation-bearing) key; LRU-bounded."""
-
-    def __init__(self, limit: int, ttl: float = ENTRY_TTL) -> None:
-        self.limit = limit
-        self.ttl = ttl
-        self.data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-
-    def get(self, key: str) -> Any:
-        entry = self.data.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= time.monotonic():
-            del self.data[key]
-            return None
-        self.data.move_to_end(key)
-        return entry[1]
-
-    def put(self, key: str, value: Any) -> None:
-        self.data[key] = (time.monotonic() + self.ttl, value)
-        self.data.move_to_end(key)
-        while len(self.data) > self.limit:
-            self.data.popitem(last=False)
-
-    def clear(self) -> None:
-        self.data.clear()
-
-
-_local = _LocalCopies(LOCAL_ENTRIES)
+_local = changes.LocalCache("bff.catalogue", topics=("catalogue",), ttl=ENTRY_TTL, max_entries=LOCAL_ENTRIES)
 
 
 async def generation() -> str:
@@ -85,7 +57,7 @@ async def invalidate(reason: str = "", *, stores: Stores | None = None) -> str:
     """Drop every cached catalogue (all regions, channels, languages) in every process."""
     token = secrets.token_hex(8)
     await _store(stores).set("gen", token)
-    _local.clear()
+    changes.publish("catalogue")  # every process's local copies, and the home screens built on them
     log.info("bff catalogue cache invalidated (%s)", reason or "no reason given")
     return token
 
@@ -96,11 +68,11 @@ async def cached(key: str, build: Builder) -> Any:
     ``build`` must return JSON-able data that depends only on ``key`` (region, channel, language
     — never on the user).
     """
-    gen = await generation()
-    full = f"{gen}:{key}"
-    value = _local.get(full)
+    value = _local.get(key)
     if value is not None:
         return value
+    ticket = _local.ticket()
+    full = f"{await generation()}:{key}"
     store = _store()
     raw = await store.get(full)
     if raw is not None:
@@ -108,7 +80,7 @@ async def cached(key: str, build: Builder) -> Any:
     else:
         value = await build()
         await store.set(full, msgspec.json.encode(value), expires_in=ENTRY_TTL)
-    _local.put(full, value)
+    _local.put(key, value, [changes.tag("catalogue")], ticket)
     return value
 
 

@@ -36,7 +36,7 @@ async def cases_section(ctx: HomeContext) -> dict[str, Any]:
 
 
 async def card_section(ctx: HomeContext) -> dict[str, Any] | None:
-    return await wallet.card_summary(ctx.principal, ctx.screen)
+    return await wallet.card_summary(ctx.principal, ctx.screen, ctx.extras.setdefault("card_ids", []))
 
 
 def sections_for(screen: Screen) -> dict[str, Section]:

@@ -70,3 +70,41 @@ def no_store(connection: ASGIConnection, payload: Any, *, status_code: int = 200
         media_type="application/json",
         headers={"Cache-Control": "no-store", "Vary": VARY},
     )
+
+
+class Prebuilt:
+    """An answer encoded once and sent many times: status, header lines and body are bytes already.
+
+    Returned by a handler annotated ``-> ASGIApp``, Litestar sends it as is (no per-request
+    Response object, header validation or re-encoding). Each send gets a fresh header list, since
+    middlewares add their own lines (``X-Request-ID``)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+        self.status = status
+        self.body = body
+        lines = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        if status != 304:
+            lines.append((b"content-length", str(len(body)).encode()))
+        self.headers = tuple(lines)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": list(self.headers)})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class CachedJSON:
+    """A private JSON answer with its ETag, and the empty 304 for clients that hold it."""
+
+    __slots__ = ("etag", "not_modified", "ok")
+
+    def __init__(self, payload: Any) -> None:
+        body = encode(payload)
+        self.etag = etag_of(body)
+        headers = {"ETag": self.etag, "Cache-Control": "private, no-cache", "Vary": VARY}
+        self.ok = Prebuilt(200, {"Content-Type": "application/json", **headers}, body)
+        self.not_modified = Prebuilt(304, headers)
+
+    def answer(self, connection: ASGIConnection) -> Prebuilt:
+        return self.not_modified if _matches(connection, self.etag) else self.ok

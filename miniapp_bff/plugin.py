@@ -25,6 +25,15 @@ def zhushida_catalogue_changed():
 
 
 @hookimpl
+def zhushida_case_event(event):
+    # Any transition or new case may change "cases needing my action" on the applicant's home
+    # screen (and on the screen of a relative acting for them, keyed by the same account).
+    from core import changes
+
+    changes.publish("account", event.applicant_id)
+
+
+@hookimpl
 def zhushida_cli_commands():
     from miniapp_bff.cli import bff
 

@@ -13,16 +13,16 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
+from litestar.types import ASGIApp
 
 from core import errors
 from core.auth import requires
-from miniapp_bff import account, cases_screens, catalogue, home_sections, payment, services, wallet
+from miniapp_bff import account, cases_screens, catalogue, payment, services, wallet
 from miniapp_bff.channels import check_channel, screen_of
 from miniapp_bff.context import citizen, subject_region
 from miniapp_bff.errors import NO_HOME_REGION
-from miniapp_bff.home import HomeContext, assemble
+from miniapp_bff.home_cache import home_answer
 from miniapp_bff.http_cache import json_response, no_store
 from miniapp_bff.idempotency import key_of, once
 from miniapp_bff.paging import page_of
@@ -135,7 +135,7 @@ class SessionController(Controller):
     tags = ["BFF: sign-in and me"]
 
     @post("/login", status_code=200, summary="Sign in: mini-program {code} (wx.login), app {phone, sms_code}")
-    async def login(self, request: Request, channel: str, data: JSONBody[LoginBody]) -> Response:
+    async def login(self, request: Request, channel: FromPath[str], data: JSONBody[LoginBody]) -> Response:
         screen = screen_of(request, channel)
         if screen.channel == "miniapp":
             if not data.code:
@@ -150,19 +150,19 @@ class SessionController(Controller):
         return no_store(request, body)
 
     @post("/sms-code", status_code=200, summary="App: send the sign-in SMS code")
-    async def sms_code(self, request: Request, channel: str, data: JSONBody[SmsCodeBody]) -> Response:
+    async def sms_code(self, request: Request, channel: FromPath[str], data: JSONBody[SmsCodeBody]) -> Response:
         if check_channel(channel) != "app":
             raise NOT_ON_CHANNEL(details={"hint": "the mini-program signs in with wx.login"})
         return no_store(request, await account.send_login_code(data.phone, _client_ip(request)))
 
     @get("/me", guards=CITIZEN, summary="Who am I: level, home region, relatives I may act for")
-    async def me(self, request: Request, channel: str) -> Response:
+    async def me(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         return json_response(request, await account.me_screen(principal, screen))
 
     @post("/act-for", guards=CITIZEN, status_code=200,
           summary="Act for a relative (亲友代办): a separate token pair; keep your own to switch back")
-    async def act_for(self, request: Request, channel: str, data: JSONBody[ActForBody]) -> Response:
+    async def act_for(self, request: Request, channel: FromPath[str], data: JSONBody[ActForBody]) -> Response:
         principal, screen = citizen(request, channel)
         pair = await account.act_for(principal, data.grant_id)
         acting = await account.principal_of_token(pair.access_token)
@@ -174,17 +174,13 @@ class ScreensController(Controller):
     tags = ["BFF: home and catalogue"]
 
     @get("/home", guards=CITIZEN, summary="Home: services, card, cases needing me, messages, widgets")
-    async def home(self, request: Request, channel: str, state: State) -> Response:
+    async def home(self, request: Request, channel: FromPath[str]) -> ASGIApp:
+        # Served from this process's copy until something on it changes (miniapp_bff.home_cache).
         principal, screen = citizen(request, channel)
-        region = await subject_region(principal)
-        ctx = HomeContext(principal, screen, region, state.host)
-        body = await assemble(ctx, home_sections.sections_for(screen))
-        body["acting_for"] = principal.acting_for
-        body["region_code"] = region
-        return json_response(request, body)
+        return (await home_answer(principal, screen, request.app.state.host)).answer(request)
 
     @get("/catalogue", summary="Catalogue of the caller's (or ?region=) region on this channel")
-    async def catalogue_view(self, request: Request, channel: str) -> Response:
+    async def catalogue_view(self, request: Request, channel: FromPath[str]) -> Response:
         screen = screen_of(request, channel)
         region, account_id = await _browse_region(request, channel)
         body = await catalogue.catalogue_screen(account_id, region, screen)
@@ -192,7 +188,7 @@ class ScreensController(Controller):
         return json_response(request, body, max_age=60 if account_id == 0 else 0, public=account_id == 0)
 
     @get("/search", summary="Search the catalogue (name, keyword, department, pinyin initials)")
-    async def search(self, request: Request, channel: str) -> Response:
+    async def search(self, request: Request, channel: FromPath[str]) -> Response:
         screen = screen_of(request, channel)
         page = page_of(request)
         region, _ = await _browse_region(request, channel)
@@ -203,7 +199,7 @@ class ScreensController(Controller):
 
     @get("/services/{code:str}", guards=CITIZEN,
          summary="Service (or bundle) detail: elements, prefilled form, materials covered by my certificates")
-    async def service(self, request: Request, channel: str, code: str) -> Response:
+    async def service(self, request: Request, channel: FromPath[str], code: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         region = await subject_region(principal)
         return json_response(request, await services.service_screen(principal, region, code, screen))
@@ -214,7 +210,7 @@ class CasesController(Controller):
     tags = ["BFF: apply, track, pay"]
 
     @post("/apply", guards=CITIZEN, status_code=201, summary="Apply for an item or a bundle (Idempotency-Key honoured)")
-    async def apply(self, request: Request, channel: str, data: JSONBody[ApplyBody]) -> Response:
+    async def apply(self, request: Request, channel: FromPath[str], data: JSONBody[ApplyBody]) -> Response:
         principal, screen = citizen(request, channel)
         region = await subject_region(principal)
         body = msgspec.structs.asdict(data)
@@ -223,7 +219,7 @@ class CasesController(Controller):
         return no_store(request, {**answer, "replayed": replayed}, status_code=200 if replayed else 201)
 
     @get("/cases", guards=CITIZEN, summary="My cases (?status=all|open|action|done, paged)")
-    async def cases(self, request: Request, channel: str) -> Response:
+    async def cases(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         status = request.query_params.get("status", "all")
         if status not in CASE_STATUSES:
@@ -231,13 +227,13 @@ class CasesController(Controller):
         return json_response(request, await cases_screens.list_cases(principal, screen, page_of(request), status))
 
     @get("/cases/{case_id:int}", guards=CITIZEN, summary="One case with its timeline (进度)")
-    async def case(self, request: Request, channel: str, case_id: int) -> Response:
+    async def case(self, request: Request, channel: FromPath[str], case_id: FromPath[int]) -> Response:
         principal, screen = citizen(request, channel)
         return json_response(request, await cases_screens.case_screen(principal, case_id, screen))
 
     @post("/cases/{case_id:int}/{action:str}", guards=CITIZEN, status_code=200,
           summary="Applicant action: resubmit (补正), supply (容缺材料), withdraw (撤回), close (确认办结)")
-    async def case_action(self, request: Request, channel: str, case_id: int, action: str,
+    async def case_action(self, request: Request, channel: FromPath[str], case_id: FromPath[int], action: FromPath[str],
                           data: JSONBody[CaseActionBody]) -> Response:
         principal, screen = citizen(request, channel)
         if action == "pay":
@@ -248,13 +244,13 @@ class CasesController(Controller):
         return no_store(request, answer)
 
     @post("/rate/{case_id:int}", guards=CITIZEN, status_code=201, summary="Rate a finished case (好差评)")
-    async def rate(self, request: Request, channel: str, case_id: int, data: JSONBody[RateBody]) -> Response:
+    async def rate(self, request: Request, channel: FromPath[str], case_id: FromPath[int], data: JSONBody[RateBody]) -> Response:
         principal, screen = citizen(request, channel)
         answer = await cases_screens.rate(principal, case_id, screen, data.level, data.comment, data.tags)
         return no_store(request, answer, status_code=201)
 
     @get("/bundles/{bundle_id:int}", guards=CITIZEN, summary="One bundle application: combined status, child cases")
-    async def bundle(self, request: Request, channel: str, bundle_id: int) -> Response:
+    async def bundle(self, request: Request, channel: FromPath[str], bundle_id: FromPath[int]) -> Response:
         from core.cases import bundles
 
         principal, screen = citizen(request, channel)
@@ -262,7 +258,7 @@ class CasesController(Controller):
 
     @post("/pay/{kind:str}/{ref:str}", guards=CITIZEN, status_code=200,
           summary="Pay a case, bundle or courier fee: wx.requestPayment params (mini-program), app-pay params, or card wallet")
-    async def pay(self, request: Request, channel: str, kind: str, ref: str, data: JSONBody[PayBody]) -> Response:
+    async def pay(self, request: Request, channel: FromPath[str], kind: FromPath[str], ref: FromPath[str], data: JSONBody[PayBody]) -> Response:
         principal, screen = citizen(request, channel)
         key = key_of(request)
         client_key = _client_key(principal.account_id, kind, ref, key or data.method)
@@ -271,7 +267,7 @@ class CasesController(Controller):
         return no_store(request, {**answer, "replayed": replayed})
 
     @get("/orders/{order_no:str}", guards=CITIZEN, summary="Payment state of an order (poll after paying)")
-    async def order(self, request: Request, channel: str, order_no: str) -> Response:
+    async def order(self, request: Request, channel: FromPath[str], order_no: FromPath[str]) -> Response:
         principal, _ = citizen(request, channel)
         return no_store(request, await payment.order_status(principal, order_no))
 
@@ -281,7 +277,7 @@ class WalletController(Controller):
     tags = ["BFF: card, certificates, messages, my data"]
 
     @get("/card", guards=CITIZEN, summary="Citizen card with a fresh dynamic payment QR (?image=svg|png)")
-    async def card(self, request: Request, channel: str) -> Response:
+    async def card(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         summary = await wallet.card_summary(principal, screen)
         if summary is None or not summary.get("has_card"):
@@ -290,13 +286,13 @@ class WalletController(Controller):
         return no_store(request, {"card": summary, "qr": qr})
 
     @post("/card/qr", guards=CITIZEN, status_code=200, summary="Refresh the dynamic payment QR")
-    async def card_qr(self, request: Request, channel: str) -> Response:
+    async def card_qr(self, request: Request, channel: FromPath[str]) -> Response:
         principal, _ = citizen(request, channel)
         return no_store(request, await wallet.card_qr(principal, request.query_params.get("image")))
 
     @post("/card/topup", guards=CITIZEN, status_code=200,
           summary="Top up my card (充值): wx.requestPayment / app-pay parameters; credited on the verified notification")
-    async def card_topup(self, request: Request, channel: str, data: JSONBody[TopupBody]) -> Response:
+    async def card_topup(self, request: Request, channel: FromPath[str], data: JSONBody[TopupBody]) -> Response:
         import secrets
 
         principal, screen = citizen(request, channel)
@@ -307,39 +303,39 @@ class WalletController(Controller):
         return no_store(request, {**answer, "replayed": replayed})
 
     @get("/certificates", guards=CITIZEN, summary="E-certificate wallet (证照夹)")
-    async def certificates(self, request: Request, channel: str) -> Response:
+    async def certificates(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         return json_response(request, await wallet.certificates_screen(principal, screen))
 
     @post("/certificates/{cert_id:int}/show", guards=CITIZEN, status_code=200,
           summary="亮证: a short-lived signed QR with only the chosen fields")
-    async def show(self, request: Request, channel: str, cert_id: int, data: JSONBody[ShowBody]) -> Response:
+    async def show(self, request: Request, channel: FromPath[str], cert_id: FromPath[int], data: JSONBody[ShowBody]) -> Response:
         principal, _ = citizen(request, channel)
         return no_store(request, await wallet.show_certificate(principal, cert_id, data.fields, data.ttl_seconds))
 
     @get("/messages", guards=CITIZEN, summary="Messages, newest first (paged; ?unread=1)")
-    async def messages(self, request: Request, channel: str) -> Response:
+    async def messages(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         unread = request.query_params.get("unread") in ("1", "true")
         return json_response(request, await wallet.messages_screen(principal, screen, page_of(request), unread))
 
     @post("/messages/read", guards=CITIZEN, status_code=200, summary="Mark messages read (all when no ids)")
-    async def read(self, request: Request, channel: str, data: JSONBody[ReadBody]) -> Response:
+    async def read(self, request: Request, channel: FromPath[str], data: JSONBody[ReadBody]) -> Response:
         principal, _ = citizen(request, channel)
         return no_store(request, await wallet.mark_read(principal, data.ids))
 
     @get("/subscriptions", guards=CITIZEN, summary="Message channel settings (+ subscribe templates in the mini-program)")
-    async def subscriptions(self, request: Request, channel: str) -> Response:
+    async def subscriptions(self, request: Request, channel: FromPath[str]) -> Response:
         principal, screen = citizen(request, channel)
         return json_response(request, await wallet.subscriptions(principal, screen))
 
     @put("/subscriptions", guards=CITIZEN, summary="Save settings and/or templates accepted in wx.requestSubscribeMessage")
-    async def set_subscriptions(self, request: Request, channel: str, data: JSONBody[SubscriptionsBody]) -> Response:
+    async def set_subscriptions(self, request: Request, channel: FromPath[str], data: JSONBody[SubscriptionsBody]) -> Response:
         principal, screen = citizen(request, channel)
         return no_store(request, await wallet.set_subscriptions(principal, screen, data.settings, data.wechat_accepted))
 
     @get("/access-log", guards=CITIZEN, summary="Who read my personal data, when and why (paged)")
-    async def access_log(self, request: Request, channel: str) -> Response:
+    async def access_log(self, request: Request, channel: FromPath[str]) -> Response:
         principal, _ = citizen(request, channel)
         return json_response(request, await wallet.access_log_screen(principal, page_of(request)))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
+from core import changes
 from core.stores import get_stores
 
 NAMESPACE = "bff.usage"
@@ -21,5 +22,8 @@ async def recent_codes(account_id: int) -> list[str]:
 
 
 async def note_use(account_id: int, code: str) -> None:
-    codes = [code, *(c for c in await recent_codes(account_id) if c != code)][:KEEP]
+    before = await recent_codes(account_id)
+    codes = [code, *(c for c in before if c != code)][:KEEP]
     await get_stores()(NAMESPACE).set(f"u:{account_id}", msgspec.json.encode(codes), expires_in=TTL)
+    if codes != before:
+        changes.publish("account", account_id)  # the home screen's "frequent" order changed

@@ -36,8 +36,9 @@ def _own_only(principal: Principal) -> None:
         raise errors.FORBIDDEN(details={"reason": "the citizen card is used by its holder only"})
 
 
-async def card_summary(principal: Principal, screen: Screen) -> dict[str, Any] | None:
-    """None when there is no card yet (the client offers "apply for a card")."""
+async def card_summary(principal: Principal, screen: Screen, card_ids: list[int] | None = None) -> dict[str, Any] | None:
+    """None when there is no card yet (the client offers "apply for a card"). The card's id is
+    appended to ``card_ids`` (the home screen's cache listens for changes of that card)."""
     from citizen_card import cards, ledger
     from citizen_card.numbers import mask
 
@@ -46,6 +47,8 @@ async def card_summary(principal: Principal, screen: Screen) -> dict[str, Any] |
     card = await cards.live_card(principal.account_id)
     if card is None:
         return {"has_card": False}
+    if card_ids is not None:
+        card_ids.append(card.id)
     wallet = await ledger.LedgerAccount.get(card_id=card.id)
     state = str(getattr(card.state, "value", card.state))
     return {

@@ -135,10 +135,12 @@ async def clean_state(request):
     yield
     if "database" not in request.fixturenames and "app" not in request.fixturenames:
         return
-    from core import db, tasks
+    from core import changes, db, tasks
     from core.plugins.host import get_host
     from core.stores import get_stores
 
     await tasks.drain()
     await db.truncate_all(get_host())
     await get_stores().clear_all()
+    await changes.flush()
+    changes.reset("test finished")  # in-process caches are stores too

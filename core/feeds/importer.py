@@ -30,6 +30,7 @@ from typing import Any
 from tortoise import Tortoise
 from tqdm import tqdm
 
+from core import changes
 from core.feeds.convert import BatchConverter
 from core.feeds.reader import SOURCES, FileRange, csv_header, guess_format, split_point
 from core.feeds.spec import FORMATS, FeedSpec
@@ -300,6 +301,7 @@ async def import_feed(
             rejects_file.close()
     report.inserted, report.updated = upserter.inserted, upserter.updated
     report.seconds = time.perf_counter() - started
+    changes.publish("widgets")  # plugins' home widgets read these rows
     return report
 
 

@@ -11,6 +11,12 @@ seen by every other at once:
 * ``g:{grant_id}`` present while a relatives' grant is usable: sessions acting under it check it.
 
 Tokens are random (``za.{sid}.{secret}`` / ``zr.{sid}.{secret}``); only their SHA-256 is stored.
+
+Resolving an access token on every request would cost two store round trips, so each process
+keeps the Principals it resolved (:data:`_resolved`, a :class:`core.changes.LocalCache`) for at
+most :data:`RESOLVED_TTL` seconds and never past the token's own expiry. Whatever ends or changes
+a session here publishes it (``session``, ``principal`` for log-out-everywhere, ``grant``), which
+drops the entry in every app process at once — revocation is not delayed by the cache.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core import errors
+from core import changes, errors
 from core.auth import Principal
 from core.stores import KeyValue, get_stores
 
 ACCESS_TTL = 15 * 60
+RESOLVED_TTL = 60  # bound on a cached resolution, for a change that was not published
 REFRESH_TTL = 30 * 24 * 3600
 NAMESPACE = "identity.sessions"
 
@@ -49,6 +56,10 @@ class TokenPair:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_resolved = changes.LocalCache("identity.sessions", topics=("session", "principal", "grant"),
+                               ttl=RESOLVED_TTL, max_entries=200_000)
 
 
 def _store() -> KeyValue:
@@ -141,16 +152,25 @@ async def _live_session(sid: str) -> dict[str, Any] | None:
 
 async def resolve_access_token(token: str) -> Principal | None:
     """The Principal behind an access token, or None when it is unknown, expired or revoked."""
+    principal = _resolved.get(token)
+    if principal is not None:
+        return principal
     parts = token.split(".")
     if len(parts) != 3 or parts[0] != "za":
         return None
     sid = parts[1]
+    ticket = _resolved.ticket()
     session = await _live_session(sid)
     if session is None or session.get("access_until", 0) < time.time():
         return None
     if not secrets.compare_digest(session.get("access", ""), _digest(token)):
         return None  # an older access token of this session, replaced by a refresh
-    return _principal_from(session["principal"], sid)
+    principal = _principal_from(session["principal"], sid)
+    tags = [changes.tag("session", sid), changes.tag("principal", f"{principal.kind}:{principal.account_id}")]
+    if principal.proxy_grant_id is not None:
+        tags.append(changes.tag("grant", principal.proxy_grant_id))
+    _resolved.put(token, principal, tags, ticket, ttl=session["access_until"] - time.time())
+    return principal
 
 
 async def refresh(refresh_token: str, *, reload: Any = None) -> TokenPair:
@@ -178,7 +198,9 @@ async def refresh(refresh_token: str, *, reload: Any = None) -> TokenPair:
     remaining = int(session["ends"] - time.time())
     if remaining <= 0:
         raise REFRESH_INVALID()
-    return await _issue(session, remaining)
+    pair = await _issue(session, remaining)
+    changes.publish("session", parts[1])  # the previous access token is dead now
+    return pair
 
 
 async def update_session_principal(sid: str, principal: Principal) -> None:
@@ -191,16 +213,20 @@ async def update_session_principal(sid: str, principal: Principal) -> None:
     session["principal"] = _principal_data(principal)
     remaining = max(1, int(session["ends"] - time.time()))
     await store.set(f"s:{sid}", json.dumps(session), expires_in=remaining)
+    changes.publish("session", sid)
+    changes.publish("account", principal.account_id)  # screens of those acting for this person
 
 
 async def revoke_session(sid: str) -> None:
     await _store().delete(f"s:{sid}")
+    changes.publish("session", sid)
 
 
 async def revoke_all(kind: str, subject_id: int) -> None:
     """Log a subject out everywhere: every session created before now stops working."""
     # A session opened in the same instant as the cut must die too: the cut is inclusive.
     await _store().set(f"cut:{kind}:{subject_id}", repr(time.time()), expires_in=REFRESH_TTL)
+    changes.publish("principal", f"{kind}:{subject_id}")
 
 
 async def open_grant(grant_id: int, expires_at: float) -> None:
@@ -211,3 +237,4 @@ async def open_grant(grant_id: int, expires_at: float) -> None:
 
 async def close_grant(grant_id: int) -> None:
     await _store().delete(f"g:{grant_id}")
+    changes.publish("grant", grant_id)

@@ -18,6 +18,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core import changes
 from core import errors as core_errors
 from core.db import transaction
 from core.errors import define
@@ -79,6 +80,7 @@ async def notify(
         if existing is None:
             raise
         return existing
+    changes.publish("account", account_id)  # unread count on the home screen
     if deliver:
         from core.messages.delivery import deliver_message
         from core.tasks import enqueue
@@ -105,7 +107,9 @@ async def mark_read(account_id: int, message_ids: Iterable[int] | None = None) -
     query = Message.filter(account_id=account_id, read_at__isnull=True)
     if message_ids is not None:
         query = query.filter(id__in=list(message_ids))
-    return await query.update(read_at=datetime.now(UTC))
+    marked = await query.update(read_at=datetime.now(UTC))
+    changes.publish("account", account_id)
+    return marked
 
 
 async def get_message(account_id: int, message_id: int) -> Message:

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
 import httpx
 import pytest
 
@@ -64,3 +68,18 @@ async def enable(code: str, region: str = "430200000000", channel: str = "*", on
         await Enablement.update_or_create(
             item_code=code, region_code=normalise_region(region), channel=channel, defaults={"enabled": on}
         )
+
+
+async def eventually(check: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0) -> None:
+    """Wait until ``check()`` holds: for what another process learns over Redis pub/sub, which
+    arrives on its own connection (a deadline for a hung test, not a speed requirement)."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {within} s: {check}")
+        await asyncio.sleep(0.01)

@@ -86,16 +86,6 @@ async def test_cache_builds_once_per_generation(database):
     assert len(builds) == 2
 
 
-def test_local_copies_are_bounded_and_expire():
-    local = catalogue_cache._LocalCopies(2)
-    for key in "abc":
-        local.put(key, key)
-    assert local.get("a") is None and local.get("c") == "c"
-    short = catalogue_cache._LocalCopies(2, ttl=0.0)
-    short.put("a", "a")
-    assert short.get("a") is None
-
-
 def test_cli_invalidates_the_shared_catalogue_cache():
     from click.testing import CliRunner
 
