@@ -51,3 +51,10 @@ def zhushida_cli_commands():
     from citizen_card.cli import card_cli
 
     return [card_cli]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from citizen_card.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

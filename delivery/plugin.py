@@ -75,3 +75,10 @@ def zhushida_home_widgets(user: Any) -> Any:
     from delivery.widgets import parcels_widget
 
     return parcels_widget(user)
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from delivery.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

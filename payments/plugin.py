@@ -94,3 +94,10 @@ def zhushida_cli_commands() -> list:
     from payments.cli import payments_cli
 
     return [payments_cli]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from payments.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

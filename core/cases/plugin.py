@@ -60,3 +60,10 @@ def zhushida_form_prefill(account_id: int, item, keys: list[str]):
     from core.cases.prefill import person_prefill
 
     return person_prefill(account_id, item, keys)
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from core.cases.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

@@ -38,3 +38,10 @@ def zhushida_cli_commands() -> list:
     from core.certificates.cli import certificates
 
     return [certificates]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from core.certificates.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

@@ -47,3 +47,10 @@ def zhushida_cli_commands() -> list:
     from core.evaluations.cli import evaluations
 
     return [evaluations]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from core.evaluations.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

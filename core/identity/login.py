@@ -4,7 +4,8 @@
 * Mini-program: ``wx.login`` code → code2session (wechatpy, sandbox offline) → the account with
   that openid/unionid (created at level 0 when new).
 * Linking a phone to a mini-program account: if another account already holds the phone, the two
-  are merged into one (:func:`merge_accounts`), never left as two accounts of one person.
+  are merged into one (:func:`core.identity.merge.merge_accounts`, with every area's rows), never
+  left as two accounts of one person.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from core import errors
 from core.auth import Principal
-from core.db import transaction
 from core.identity import sessions
 from core.identity.accounts import citizen_principal, find_by_phone, now, set_phone
+from core.identity.merge import merge_accounts
 from core.identity.models import Account, AccountStatus
 from core.settings import get_settings
 
@@ -38,12 +39,6 @@ WECHAT_UNAVAILABLE = errors.define(
     503,
     "微信服务暂时不可用，请稍后再试",
     "WeChat is temporarily unavailable; try again later",
-)
-MERGE_CONFLICT = errors.define(
-    "identity.merge_conflict",
-    409,
-    "该手机号已绑定另一位实名用户或另一个微信，无法合并，请联系客服",
-    "This phone number belongs to another verified person or another WeChat user; contact support",
 )
 ACCOUNT_DISABLED = errors.define(
     "identity.account_disabled",
@@ -163,50 +158,3 @@ async def link_phone(principal: Principal, phone: str) -> tuple[Account, session
         return survivor, None
     pair = await sessions.open_session(citizen_principal(survivor, channel=principal.channel))
     return survivor, pair
-
-
-async def merge_accounts(a_id: int, b_id: int) -> Account:
-    """Fold two accounts of one person into one: the higher real-name level survives (the older
-    on a tie). Refused when they are provably two people (different ID numbers or WeChat users)."""
-    async with transaction():
-        rows = await Account.filter(id__in=[a_id, b_id]).select_for_update().order_by("id")
-        if len(rows) != 2 or any(r.status != AccountStatus.ACTIVE for r in rows):
-            raise errors.CONFLICT()
-        survivor, absorbed = sorted(rows, key=lambda r: (-r.level, r.id))
-        if (
-            survivor.id_number_hash
-            and absorbed.id_number_hash
-            and survivor.id_number_hash != absorbed.id_number_hash
-        ):
-            raise MERGE_CONFLICT()
-        if survivor.wechat_openid and absorbed.wechat_openid:
-            raise MERGE_CONFLICT()
-        moved = {}
-        for column in (
-            "phone_enc",
-            "phone_hash",
-            "phone_verified_at",
-            "id_number_enc",
-            "id_number_hash",
-            "name_enc",
-            "id_verified_at",
-            "wechat_openid",
-            "wechat_unionid",
-            "home_region_code",
-            "face_verified_at",
-        ):
-            if getattr(survivor, column) is None and getattr(absorbed, column) is not None:
-                moved[column] = getattr(absorbed, column)
-        # Unique columns must leave the absorbed row before the survivor takes them.
-        absorbed_update = {c: None for c in moved if c.endswith("_hash") or c.startswith("wechat_")}
-        absorbed.status = AccountStatus.MERGED
-        absorbed.merged_into_id = survivor.id
-        for column, value in absorbed_update.items():
-            setattr(absorbed, column, value)
-        await absorbed.save()
-        for column, value in moved.items():
-            setattr(survivor, column, value)
-        await survivor.save()
-    await sessions.revoke_all("citizen", absorbed.id)
-    log.info("merged account %s into %s", absorbed.id, survivor.id)
-    return survivor

@@ -32,3 +32,10 @@ def zhushida_case_event(event):
     from core.messages.case_events import on_case_event
 
     return on_case_event(event)
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from core.messages.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

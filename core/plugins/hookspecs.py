@@ -229,3 +229,21 @@ def zhushida_catalogue_changed(codes: Any, region_code: Any, channel: Any) -> An
     the catalogue drop their entries (the BFF's cache is shared by every app process through the
     store, so one broadcast in one process is enough). May return an awaitable.
     """
+
+
+# ---- accounts (owned by core.identity — docs/identity.md) -----------------------------------------
+
+
+@hookspec
+def zhushida_account_merged(from_account_id: int, into_account_id: int) -> Any:
+    """Two citizen accounts were found to be one person (a mini-program account linked the phone
+    of an app account): ``from_account_id`` is being folded into ``into_account_id``.
+
+    Called (contract 1.1) inside the merge's database transaction, before it commits: move every
+    row the plugin keys by ``from_account_id`` to ``into_account_id`` (open any transaction of
+    your own with ``core.db.transaction()``), resolving duplicates by the plugin's own rules. Raise
+    an ``AppError`` to refuse a merge the plugin cannot resolve (e.g. two live citizen cards):
+    the whole merge rolls back and the citizen sees that error. Any other exception also rolls it
+    back (``identity.merge_failed``). Leave audit trails (who acted) as they are. May return an
+    awaitable.
+    """

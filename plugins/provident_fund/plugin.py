@@ -81,3 +81,10 @@ def zhushida_periodic_tasks(settings):
     from plugins.provident_fund.tasks import reconcile_pending
 
     return [PeriodicTask("provident_fund.reconcile_pending", reconcile_pending, every_seconds=3600)]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from plugins.provident_fund.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

@@ -91,3 +91,10 @@ def zhushida_periodic_tasks(settings):
     from plugins.real_estate.tasks import expire_seizures
 
     return [PeriodicTask("real_estate.expire_seizures", expire_seizures, every_seconds=6 * 3600)]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from plugins.real_estate.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

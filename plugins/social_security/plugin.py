@@ -83,3 +83,10 @@ def zhushida_periodic_tasks(settings):
 
     return [PeriodicTask("social_security.remind_pension_certification", remind_pension_certification,
                          every_seconds=24 * 3600)]
+
+
+@hookimpl
+def zhushida_account_merged(from_account_id, into_account_id):
+    from plugins.social_security.merge import merge_account
+
+    return merge_account(from_account_id, into_account_id)

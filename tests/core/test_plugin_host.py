@@ -99,7 +99,7 @@ async def test_gather_awaits_concurrently_and_drops_slow_and_failing_plugins(cap
 def test_plugins_list_shows_platform_packages():
     result = CliRunner().invoke(main, ["plugins", "list"])
     assert result.exit_code == 0, result.output
-    assert "hook contract 1.0" in result.output
+    assert "hook contract 1.1" in result.output  # minor 1: zhushida_account_merged
     line = next(line for line in result.output.splitlines() if line.startswith("core "))
     assert "enabled" in line and "platform" in line
 
