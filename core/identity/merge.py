@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from core import errors
+from core import changes, errors
 from core.db import on_commit, transaction
 from core.identity import sessions
 from core.identity.models import (
@@ -77,6 +77,8 @@ async def merge_accounts(a_id: int, b_id: int) -> Account:
         await survivor.save()
         grants = await _move_identity_rows(absorbed.id, survivor.id)
         await _tell_areas(absorbed.id, survivor.id)
+        for account_id in (survivor.id, absorbed.id):
+            changes.publish("account", account_id)  # cached screens of either show other rows now
         await on_commit(lambda: _end_sessions(absorbed.id, grants))
     log.info("merged account %s into %s", absorbed.id, survivor.id)
     return survivor

@@ -11,6 +11,7 @@ import pytest
 from tortoise import Tortoise
 
 from citizen_card.models import Card
+from core import changes
 from core.cases.models import BundleCase, Case, Upload
 from core.certificates.models import Certificate, CertificateUse
 from core.errors import AppError
@@ -164,7 +165,15 @@ async def test_a_merge_moves_every_row_and_resolves_duplicates(database):
     absorbed_rows = await rows_of(absorbed.id)
     assert set(absorbed_rows) == MOVED  # the absorbed account owns a row of every kind
 
-    merged = await merge_accounts(absorbed.id, survivor.account_id)
+    screens = changes.LocalCache("merge-test", topics=("account",), ttl=60, max_entries=10)
+    try:
+        for account_id in (survivor.account_id, absorbed.id):
+            assert screens.put(account_id, "home", [changes.tag("account", account_id)], screens.ticket())
+        merged = await merge_accounts(absorbed.id, survivor.account_id)
+        # Cached screens of both accounts are stale now (their rows moved).
+        assert screens.get(survivor.account_id) is None and screens.get(absorbed.id) is None
+    finally:
+        changes.default_hub().caches.remove(screens)
 
     assert merged.id == survivor.account_id and merged.wechat_openid == "wx-merge-1"
     assert await rows_of(absorbed.id) == {}
