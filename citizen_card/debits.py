@@ -4,20 +4,26 @@ Idempotent by the terminal's transaction id: the same id with the same content a
 original result, with different content it is refused (``card.txn_conflict``). Concurrent debits
 on one card are serialised by the wallet's row lock (PostgreSQL): the balance, daily spending and
 the one-debit-per-token check are all read and written under it.
+
+The terminal handed in may be the process's copy (:class:`citizen_card.terminals.SignedTerminal`):
+that it and its merchant are still active and its secret not rotated is checked inside the debit
+statement on PostgreSQL, and by a read before any other answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from citizen_card import cards, errors, ledger, qr
+from citizen_card import cards, errors, ledger, qr, terminals
 from citizen_card.models import Card, Debit, Refund, Terminal
-from core.errors import BAD_REQUEST, AppError
+from citizen_card.terminals import SignedTerminal
+from core.errors import BAD_REQUEST, CONFLICT, AppError
 
 MAX_TXN_ID = 64
 
@@ -27,9 +33,33 @@ class _TokenUsed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class PaidDebit:
+    """A debit the one statement just wrote: the fields of :class:`Debit`, without building an ORM
+    object on every payment."""
+
+    id: int
+    terminal_id: int
+    merchant_id: int
+    txn_id: str
+    card_id: int
+    amount: int
+    qr_counter: int
+    qr_kid: str
+    refunded: int
+    journal_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    id: int
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class DebitResult:
-    debit: Debit
-    card: Card
+    debit: Debit | PaidDebit
+    card: Card | CardRef
     replayed: bool  # True when this answers a retry of a debit that already succeeded
 
 
@@ -53,7 +83,10 @@ def _check_txn_id(txn_id: str) -> None:
         raise BAD_REQUEST(details={"field": "txn_id", "reason": "1-64 printable characters"})
 
 
-async def _answer_retry(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims) -> DebitResult | None:
+TerminalLike = Terminal | SignedTerminal
+
+
+async def _answer_retry(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims) -> DebitResult | None:
     existing = await Debit.get_or_none(terminal_id=terminal.id, txn_id=txn_id).select_related("card")
     if existing is None:
         return None
@@ -62,22 +95,41 @@ async def _answer_retry(terminal: Terminal, txn_id: str, amount: int, claims: qr
     return DebitResult(existing, existing.card, replayed=True)
 
 
-async def debit(terminal: Terminal, *, txn_id: str, amount: int, qr_token: str, memo: str = "",
+async def debit(terminal: TerminalLike, *, txn_id: str, amount: int, qr_token: str, memo: str = "",
                 now: float | None = None) -> DebitResult:
-    _check_txn_id(txn_id)
-    _check_amount(amount)
-    claims = qr.verify_signature(qr_token, qr.load_keyring().public)
+    try:
+        _check_txn_id(txn_id)
+        _check_amount(amount)
+        claims = qr.verify_signature(qr_token, qr.load_keyring().verifiers)
+    except AppError:
+        await terminals.confirm(terminal)  # a disabled or rotated terminal hears that first
+        raise
     try:
         qr.check_time(claims, now=now, grace_seconds=qr.get_card_settings().qr_submit_grace_seconds)
     except AppError:
+        await terminals.confirm(terminal)
         # A retry of a debit that already succeeded gets its answer even after the token expired.
         retry = await _answer_retry(terminal, txn_id, amount, claims)
         if retry is not None:
             return retry
         raise
+    if ledger.is_postgres():
+        used = False
+        try:
+            paid = await _debit_one_statement(terminal, txn_id, amount, claims, memo)
+        except IntegrityError:  # the txn id or the token was used already, perhaps just now
+            paid, used = None, True
+        if paid is not None:
+            return paid
+        await terminals.confirm(terminal)
+        retry = await _answer_retry(terminal, txn_id, amount, claims)
+        if retry is not None:
+            return retry
+        if used:
+            raise errors.QR_REPLAYED()
+        await _explain_refusal(claims, amount)
+    await terminals.confirm(terminal)
     try:
-        if ledger.is_postgres():
-            return await _debit_one_statement(terminal, txn_id, amount, claims, memo)
         return await _debit_under_lock(terminal, txn_id, amount, claims, memo)
     except (IntegrityError, _TokenUsed):
         # The txn id or the token was used already (perhaps by a concurrent request): a retry of
@@ -98,7 +150,7 @@ async def _card_and_limits(claims: qr.QrClaims, amount: int) -> tuple[Card, int,
     return card, per_payment, per_day
 
 
-async def _debit_under_lock(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims,
+async def _debit_under_lock(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims,
                             memo: str) -> DebitResult:
     """Portable path (SQLite): read and write under the wallet's row lock with the ORM."""
     retry = await _answer_retry(terminal, txn_id, amount, claims)
@@ -130,8 +182,10 @@ async def _debit_under_lock(terminal: Terminal, txn_id: str, amount: int, claims
 # PostgreSQL: the whole debit is one statement. The wallet row is locked only while PostgreSQL runs
 # it (no round trip to Python under the lock), and a concurrent change to the row - another debit,
 # a loss report - is re-checked by PostgreSQL before the update applies (READ COMMITTED re-reads the
-# locked row). Zero rows back means a condition failed: nothing was written. A used txn id or
-# token violates a unique index and the statement fails as a whole.
+# locked row). The terminal and its merchant must be active and the terminal's secret the version
+# the request was signed with (the process's copy of the terminal may be stale). Zero rows back
+# means a condition failed: nothing was written. A used txn id or token violates a unique index
+# and the statement fails as a whole.
 _ONE_STATEMENT = """
 WITH w AS (
     UPDATE "card_account" a SET
@@ -142,6 +196,9 @@ WITH w AS (
     WHERE c."number" = $3 AND a."card_id" = c."id" AND a."spendable" AND a."balance" >= $1
       AND $1 <= COALESCE(c."limit_per_payment", $13)
       AND (CASE WHEN a."spent_day" = $2 THEN a."spent_today" ELSE 0 END) + $1 <= COALESCE(c."limit_per_day", $4)
+      AND EXISTS (SELECT 1 FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id"
+                  WHERE t."id" = $9 AND t."merchant_id" = $8 AND t."secret_version" = $14
+                    AND t."state" = 'active' AND m."state" = 'active')
     RETURNING a."id", a."balance", a."card_id"
 ), j AS (
     INSERT INTO "card_journal" ("kind", "reference", "memo", "created_at")
@@ -159,25 +216,26 @@ RETURNING "id", "card_id", "journal_id"
 """
 
 
-async def _debit_one_statement(terminal: Terminal, txn_id: str, amount: int, claims: qr.QrClaims,
-                               memo: str) -> DebitResult:
+async def _debit_one_statement(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims,
+                               memo: str) -> DebitResult | None:
+    """The debit, or None when a condition refused it (nothing written)."""
     settings = qr.get_card_settings()
     at = datetime.now(UTC)
     rows = await connections.get("default").execute_query_dict(_ONE_STATEMENT, [
         amount, ledger.local_today(), claims.card_number, settings.limit_per_day, f"{terminal.id}:{txn_id}",
         memo[:128], at, terminal.merchant_id, terminal.id, txn_id, claims.counter, claims.kid,
-        settings.limit_per_payment,
+        settings.limit_per_payment, terminal.secret_version,
     ])
-    if rows:
-        row = rows[0]
-        record = Debit(id=row["id"], terminal_id=terminal.id, merchant_id=terminal.merchant_id, txn_id=txn_id,
-                       card_id=row["card_id"], amount=amount, qr_counter=claims.counter, qr_kid=claims.kid,
-                       refunded=0, journal_id=row["journal_id"], created_at=at)
-        return DebitResult(record, Card(id=row["card_id"], number=claims.card_number), replayed=False)
-    # Refused: say why (read after the fact, for the message only - nothing was written).
-    retry = await _answer_retry(terminal, txn_id, amount, claims)
-    if retry is not None:
-        return retry
+    if not rows:
+        return None
+    row = rows[0]
+    record = PaidDebit(row["id"], terminal.id, terminal.merchant_id, txn_id, row["card_id"], amount, claims.counter,
+                       claims.kid, 0, row["journal_id"], at)
+    return DebitResult(record, CardRef(row["card_id"], claims.card_number), replayed=False)
+
+
+async def _explain_refusal(claims: qr.QrClaims, amount: int) -> NoReturn:
+    """Say why the statement wrote nothing (read after the fact, for the message only)."""
     card, _per_payment, per_day = await _card_and_limits(claims, amount)
     wallet = await ledger.LedgerAccount.get(card_id=card.id)
     if not wallet.spendable:
@@ -185,10 +243,12 @@ async def _debit_one_statement(terminal: Terminal, txn_id: str, amount: int, cla
     if wallet.balance < amount:
         raise errors.INSUFFICIENT(details={"balance": wallet.balance, "amount": amount})
     spent = wallet.spent_today if wallet.spent_day == ledger.local_today() else 0
-    raise errors.OVER_DAILY_LIMIT(details={"limit": per_day, "spent_today": spent})
+    if spent + amount > per_day:
+        raise errors.OVER_DAILY_LIMIT(details={"limit": per_day, "spent_today": spent})
+    raise CONFLICT(details={"reason": "the card or terminal changed meanwhile; nothing was debited, retry"})
 
 
-async def refund(terminal: Terminal, *, txn_id: str, amount: int, original_txn_id: str | None = None,
+async def refund(terminal: TerminalLike, *, txn_id: str, amount: int, original_txn_id: str | None = None,
                  debit_id: int | None = None, reason: str = "") -> RefundResult:
     """Give back (part of) a debit of the same merchant, to the card it came from - or, if that
     card was replaced since, to its successor."""
@@ -223,7 +283,7 @@ async def refund(terminal: Terminal, *, txn_id: str, amount: int, original_txn_i
 
 
 def _same_refund(existing: Refund, amount: int, original_txn_id: str | None, debit_id: int | None,
-                 terminal: Terminal) -> RefundResult:
+                 terminal: TerminalLike) -> RefundResult:
     matches = existing.amount == amount and (
         (debit_id is not None and existing.debit_id == debit_id)
         or (original_txn_id is not None and existing.debit.txn_id == original_txn_id
@@ -234,7 +294,7 @@ def _same_refund(existing: Refund, amount: int, original_txn_id: str | None, deb
     return RefundResult(existing, existing.debit, replayed=True)
 
 
-async def _find_debit(terminal: Terminal, original_txn_id: str | None, debit_id: int | None) -> Debit:
+async def _find_debit(terminal: TerminalLike, original_txn_id: str | None, debit_id: int | None) -> Debit:
     if debit_id is not None:
         found = (await Debit.get_or_none(id=debit_id, merchant_id=terminal.merchant_id)
                  if 0 < debit_id < 2**63 else None)

@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from citizen_card import cards, debits, ledger, qr, statements, terminals
@@ -18,8 +20,9 @@ from core import errors as core_errors
 from core.auth import principal_of, requires
 
 CITIZEN = requires("citizen")
-TERMINAL = requires("terminal")
 OPERATOR = requires("operator", "admin")
+# Route option: the handler checks the terminal (state, secret version) inside its own statement.
+CHECKS_TERMINAL_ITSELF = "card_checks_terminal_itself"
 
 
 class PhysicalBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -172,35 +175,47 @@ def public_routes() -> list:
     return [public_keys]
 
 
-async def _terminal_of(request: Request) -> Terminal:
-    principal = principal_of(request)
-    verified = request.scope.get("state", {}).get(terminals.TERMINAL_STATE_KEY)
-    if isinstance(verified, Terminal) and verified.id == principal.account_id:
-        return verified
-    return await Terminal.get(id=principal.account_id)
+async def terminal_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Guard of the terminal routes: a signed terminal, confirmed against the database (active,
+    merchant active, secret not rotated since) unless the route opts to check that in its own
+    statement. Asynchronous on purpose: Litestar runs a synchronous guard in a worker thread."""
+    principal = principal_of(connection)
+    if principal.kind != "terminal":
+        raise core_errors.FORBIDDEN(details={"required": ["terminal"]})
+    state = connection.scope.setdefault("state", {})
+    signed = state.get(terminals.TERMINAL_STATE_KEY)
+    if not isinstance(signed, terminals.SignedTerminal) or signed.id != principal.account_id:
+        signed = await terminals.confirm(await Terminal.get(id=principal.account_id))
+    elif not handler.opt.get(CHECKS_TERMINAL_ITSELF):
+        signed = await terminals.confirm(signed)
+    state[terminals.TERMINAL_STATE_KEY] = signed
+
+
+def _terminal_of(request: Request) -> terminals.SignedTerminal:
+    return request.scope["state"][terminals.TERMINAL_STATE_KEY]  # put there by terminal_guard
 
 
 def terminal_routes() -> list:
-    @post("/card/terminal/debits", guards=[TERMINAL], summary="Take a payment with a scanned QR token")
+    @post("/card/terminal/debits", guards=[terminal_guard], opt={CHECKS_TERMINAL_ITSELF: True},
+          summary="Take a payment with a scanned QR token")
     async def take_debit(request: Request, data: JSONBody[DebitBody]) -> Response[dict[str, Any]]:
         result = await debits.debit(
-            await _terminal_of(request), txn_id=data.txn_id, amount=data.amount, qr_token=data.qr_token,
-            memo=data.memo,
+            _terminal_of(request), txn_id=data.txn_id, amount=data.amount, qr_token=data.qr_token, memo=data.memo,
         )
         return Response(debits.debit_view(result), status_code=200 if result.replayed else 201)
 
-    @get("/card/terminal/debits/{txn_id:str}", guards=[TERMINAL], summary="Look up one of my debits")
+    @get("/card/terminal/debits/{txn_id:str}", guards=[terminal_guard], summary="Look up one of my debits")
     async def get_debit(request: Request, txn_id: FromPath[str]) -> dict[str, Any]:
-        terminal = await _terminal_of(request)
+        terminal = _terminal_of(request)
         found = await Debit.get_or_none(terminal_id=terminal.id, txn_id=txn_id).select_related("card")
         if found is None:
             raise debits.errors.DEBIT_NOT_FOUND()
         return debits.debit_view(debits.DebitResult(found, found.card, replayed=True))
 
-    @post("/card/terminal/refunds", guards=[TERMINAL], summary="Refund (part of) a debit of my merchant")
+    @post("/card/terminal/refunds", guards=[terminal_guard], summary="Refund (part of) a debit of my merchant")
     async def take_refund(request: Request, data: JSONBody[RefundBody]) -> Response[dict[str, Any]]:
         result = await debits.refund(
-            await _terminal_of(request), txn_id=data.txn_id, amount=data.amount,
+            _terminal_of(request), txn_id=data.txn_id, amount=data.amount,
             original_txn_id=data.original_txn_id, debit_id=data.debit_id, reason=data.reason,
         )
         return Response(debits.refund_view(result), status_code=200 if result.replayed else 201)

@@ -10,7 +10,13 @@ A terminal signs every request::
 The secret is handed out once at registration. It is derived from the platform secret, the key id
 and the terminal's secret version, so the database holds no terminal secret at all; raising the
 version rotates it. A request is refused when the signature is wrong, the timestamp is more than
-``signature_max_skew_seconds`` away from the platform clock, or the nonce was seen within that window.
+``signature_max_skew_seconds`` away from the platform clock, the nonce was seen within that window
+(Redis ``SET NX``, shared by the app processes), or the terminal or its merchant is disabled.
+
+Per request this costs no database read: the process keeps the terminals it has seen (key id,
+secret version, state). What that copy may have missed - a disable, a rotation - is checked where
+it matters, against the database: inside the debit statement itself, and by a read (:func:`confirm`)
+for every other terminal route (refunds, look-ups) and for every refusal.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -74,6 +80,7 @@ async def register_terminal(merchant: Merchant, name: str) -> TerminalCredential
 async def rotate_terminal_secret(terminal: Terminal) -> TerminalCredentials:
     terminal.secret_version += 1
     await terminal.save(update_fields=["secret_version"])
+    _seen.pop(terminal.key_id, None)  # other processes find out from the statement or confirm()
     return TerminalCredentials(
         terminal.id, terminal.merchant_id, terminal.key_id, terminal_secret(terminal.key_id, terminal.secret_version)
     )
@@ -108,52 +115,98 @@ def _parse(credentials: str) -> dict[str, str]:
     return params
 
 
+@dataclass(frozen=True, slots=True)
+class SignedTerminal:
+    """The terminal a request signature names, as this process last read it from the database.
+
+    Its state can be stale (disabled, or the secret rotated, since it was read): every route that
+    acts for a terminal confirms it (:func:`confirm`, done by the terminal guard) or, like the
+    debit, checks it inside the statement that moves the money."""
+
+    id: int
+    merchant_id: int
+    key_id: str
+    secret_version: int
+    state: str
+    merchant_state: str
+    secret: bytes = field(repr=False)  # derived, never stored (see terminal_secret)
+
+    @property
+    def usable(self) -> bool:
+        return self.state == "active" and self.merchant_state == "active"
+
+
 _BY_KEY = (
-    'SELECT t."id", t."merchant_id", t."key_id", t."name", t."secret_version", t."state", '
-    'm."state" AS merchant_state FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id" '
-    'WHERE t."key_id" = {p}'
+    'SELECT t."id", t."merchant_id", t."secret_version", t."state", m."state" AS merchant_state '
+    'FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id" WHERE t."key_id" = {p}'
 )
+# Terminals recently seen by this process, by key id: the HMAC key without a query per request.
+_seen: dict[str, SignedTerminal] = {}
+_SEEN_MAX = 20_000
 
 
-async def _terminal_by_key(key_id: str) -> tuple[Terminal | None, str | None]:
-    """One fixed query on every signed request (it runs per debit, so no ORM query building)."""
+async def load_terminal(key_id: str) -> SignedTerminal | None:
+    """The terminal as the database has it now (and remembered for the next request)."""
     conn = connections.get("default")
-    sql = _BY_KEY.format(p="$1" if conn.capabilities.dialect == "postgres" else "?")
-    rows = await conn.execute_query_dict(sql, [key_id])
+    rows = await conn.execute_query_dict(_BY_KEY.format(p="$1" if conn.capabilities.dialect == "postgres" else "?"),
+                                         [key_id])
     if not rows:
-        return None, None
-    row = dict(rows[0])
-    merchant_state = row.pop("merchant_state")
-    return Terminal(**row), merchant_state
+        _seen.pop(key_id, None)
+        return None
+    row = rows[0]
+    terminal = SignedTerminal(row["id"], row["merchant_id"], key_id, row["secret_version"], row["state"],
+                              row["merchant_state"], terminal_secret(key_id, row["secret_version"]).encode())
+    if len(_seen) >= _SEEN_MAX:
+        _seen.pop(next(iter(_seen)))
+    _seen[key_id] = terminal
+    return terminal
+
+
+def _signed_by(terminal: SignedTerminal, message: bytes, given: bytes) -> bool:
+    return hmac.compare_digest(hmac.new(terminal.secret, message, hashlib.sha256).digest(), given)
 
 
 async def verify_request(credentials: str, method: str, path_with_query: str, body: bytes,
-                         *, now: float | None = None) -> Terminal:
-    """Check a terminal's signature; return the active terminal or refuse (nothing is consumed
-    unless the signature is good, so a forger cannot burn a terminal's nonces)."""
+                         *, now: float | None = None) -> SignedTerminal:
+    """Check a terminal's signature, timestamp and nonce; return the terminal (nothing is consumed
+    unless the signature is good, so a forger cannot burn a terminal's nonces).
+
+    The secret comes from the process's copy of the terminal when the signature fits it, else from
+    the database (a rotation since). The copy may still say active after a disable: callers confirm
+    (see :class:`SignedTerminal`)."""
     params = _parse(credentials)
-    terminal, merchant_state = await _terminal_by_key(params["key_id"])
-    if terminal is None:
-        raise errors.TERMINAL_AUTH(details={"reason": "unknown key_id"})
-    secret = terminal_secret(terminal.key_id, terminal.secret_version)
-    expected = hmac.new(secret.encode(), string_to_sign(method, path_with_query, params["ts"], params["nonce"], body),
-                        hashlib.sha256).digest()
+    message = string_to_sign(method, path_with_query, params["ts"], params["nonce"], body)
     try:
         given = base64.b64decode(params["sig"], validate=True)
     except ValueError:
         given = b""
-    if not hmac.compare_digest(expected, given):
-        raise errors.TERMINAL_AUTH(details={"reason": "signature mismatch"})
+    terminal = _seen.get(params["key_id"])
+    if terminal is None or not terminal.usable or not _signed_by(terminal, message, given):
+        terminal = await load_terminal(params["key_id"])
+        if terminal is None:
+            raise errors.TERMINAL_AUTH(details={"reason": "unknown key_id"})
+        if not _signed_by(terminal, message, given):
+            raise errors.TERMINAL_AUTH(details={"reason": "signature mismatch"})
     skew = get_card_settings().signature_max_skew_seconds
     now = time.time() if now is None else now
     if abs(now - int(params["ts"])) > skew:
         raise errors.TERMINAL_STALE(details={"server_time": int(now), "max_skew_seconds": skew})
-    seen = await get_stores()("card_nonce").incr(f"{terminal.key_id}:{params['nonce']}", expires_in=2 * skew + 1)
-    if seen > 1:
+    if not await get_stores()("card_nonce").add(f"{terminal.key_id}:{params['nonce']}", expires_in=2 * skew + 1):
         raise errors.TERMINAL_NONCE()
-    if terminal.state != "active" or merchant_state != "active":
+    if not terminal.usable:
         raise errors.TERMINAL_DISABLED()
     return terminal
+
+
+async def confirm(terminal: SignedTerminal | Terminal) -> SignedTerminal:
+    """Refuse unless the terminal and its merchant are active now and its secret is still the one
+    the request was signed with (one read)."""
+    current = await load_terminal(terminal.key_id)
+    if current is None or current.secret_version != terminal.secret_version:
+        raise errors.TERMINAL_AUTH(details={"reason": "signature mismatch"})
+    if not current.usable:
+        raise errors.TERMINAL_DISABLED()
+    return current
 
 
 async def resolve_terminal(credentials: str, connection: ASGIConnection) -> Principal:
@@ -165,6 +218,6 @@ async def resolve_terminal(credentials: str, connection: ASGIConnection) -> Prin
     path = connection.scope["path"]
     query = connection.scope.get("query_string", b"").decode("latin-1")
     terminal = await verify_request(credentials, connection.scope["method"], f"{path}?{query}" if query else path, body)
-    connection.scope.setdefault("state", {})[TERMINAL_STATE_KEY] = terminal  # spares the handler a query
+    connection.scope.setdefault("state", {})[TERMINAL_STATE_KEY] = terminal  # for the guard and the handler
     return Principal(kind="terminal", account_id=terminal.id, channel="terminal",
                      roles=frozenset({f"merchant:{terminal.merchant_id}"}))

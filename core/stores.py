@@ -2,8 +2,8 @@
 
 Backed by Litestar's stores: :class:`MemoryStore` in the embedded default, :class:`RedisStore`
 (``redis.asyncio``) when ``ZHUSHIDA_REDIS_URL`` is set, so several app processes share it.
-Two atomic operations Litestar's interface lacks are added here: ``incr`` (rate limits, lockouts)
-and ``take`` (single-use codes: read and delete at once).
+Atomic operations Litestar's interface lacks are added here: ``incr`` (rate limits, lockouts),
+``add`` (first use of a nonce) and ``take`` (single-use codes: read and delete at once).
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ class KeyValue:
                 count, _ = await pipe.execute()
             return int(count)
         return self._counters.incr(id(self.store), key, expires_in)
+
+    async def add(self, key: str, expires_in: int) -> bool:
+        """Remember ``key`` for ``expires_in`` seconds; True only for the first caller (nonces).
+        One Redis command (SET NX EX) where ``incr`` needs a MULTI of two."""
+        if isinstance(self.store, RedisStore):
+            return bool(await self.store._redis.set(self.store._make_key(f"n:{key}"), 1, nx=True, ex=expires_in))
+        return self._counters.incr(id(self.store), key, expires_in) == 1
 
     async def count(self, key: str) -> int:
         if isinstance(self.store, RedisStore):

@@ -193,3 +193,53 @@ async def test_debit_of_someone_elses_card_only_with_their_token(client, payer, 
     token = await _token(client, stranger)
     assert_refused(await terminal.debit(token, 100), 402, "card.insufficient_balance")
     assert await balance(payer.account_id) == 10_000
+
+
+async def _seen_then_changed(client, payer, terminal, **change) -> tuple[int, int, int]:
+    """Pay once (the app now keeps its copy of the terminal), then change the terminal or its
+    merchant behind that copy - as an operator working through another app process would."""
+    from citizen_card.models import Merchant, Terminal
+
+    assert (await terminal.debit(await _token(client, payer), 100, txn_id="SEEN-1")).status_code == 201
+    if "merchant_state" in change:
+        await Merchant.filter(id=terminal.merchant_id).update(state=change["merchant_state"])
+    else:
+        await Terminal.filter(id=terminal.terminal_id).update(**change)
+    return await _money_snapshot()
+
+
+@pytest.mark.parametrize("change", [{"state": "disabled"}, {"merchant_state": "disabled"}])
+async def test_disable_seen_at_once_by_every_terminal_route(client, payer, terminal, change):
+    before = await _seen_then_changed(client, payer, terminal, **change)
+    assert_refused(await terminal.debit(await _token(client, payer), 100), 403, "card.terminal.disabled")
+    # A retry of the debit that succeeded, a look-up and a refund are refused as well.
+    assert_refused(await terminal.debit(await _token(client, payer), 100, txn_id="SEEN-1"), 403,
+                   "card.terminal.disabled")
+    assert_refused(await terminal.request("GET", "/card/terminal/debits/SEEN-1"), 403, "card.terminal.disabled")
+    assert_refused(await terminal.refund(100, original_txn_id="SEEN-1"), 403, "card.terminal.disabled")
+    assert_refused(await terminal.debit("ZSC1.not-a-token", 100), 403, "card.terminal.disabled")
+    assert await _money_snapshot() == before and await balance(payer.account_id) == 9_900
+
+
+async def test_enabled_again_pays_again(client, payer, terminal):
+    await _seen_then_changed(client, payer, terminal, state="disabled")
+    assert_refused(await terminal.debit(await _token(client, payer), 100), 403, "card.terminal.disabled")
+    from citizen_card.models import Terminal
+
+    await Terminal.filter(id=terminal.terminal_id).update(state="active")
+    assert (await terminal.debit(await _token(client, payer), 100)).status_code == 201
+    assert await balance(payer.account_id) == 9_800
+
+
+async def test_rotated_secret_seen_at_once(client, payer, terminal):
+    from citizen_card.terminals import terminal_secret
+
+    before = await _seen_then_changed(client, payer, terminal, secret_version=2)
+    # The old secret still fits the app's copy, but the debit statement / the check refuses it.
+    assert_refused(await terminal.debit(await _token(client, payer), 100), 401, "card.terminal.unauthenticated")
+    assert_refused(await terminal.request("GET", "/card/terminal/debits/SEEN-1"), 401, "card.terminal.unauthenticated")
+    assert await _money_snapshot() == before
+    terminal.secret = terminal_secret(terminal.key_id, 2)
+    assert (await terminal.debit(await _token(client, payer), 100)).status_code == 201
+    assert (await terminal.request("GET", "/card/terminal/debits/SEEN-1")).status_code == 200
+    assert await balance(payer.account_id) == 9_800
