@@ -197,9 +197,12 @@ def zhushida_material_certificates(account_id: int, item: Any, material: Any) ->
 @hookspec
 def zhushida_case_event(event: Any) -> Any:
     """A case changed: ``event`` is a :class:`CaseEvent` (submitted, accepted, approved,
-    delivered, warning, ...), broadcast after the transition is committed. May return an
-    awaitable. Use it to send messages, issue a certificate on approval, book a courier; a
-    failure is logged and never undoes the transition (call ``core.cases.api`` to act back).
+    delivered, warning, ...), broadcast once the transition's own transaction has ended. May
+    return an awaitable. Use it to send messages, issue a certificate on approval, book a
+    courier; a failure is logged and never undoes the transition (call ``core.cases.api`` to act
+    back). When the transition ran inside a caller's transaction (a payment's ``on_paid``), the
+    listeners run inside it too: their writes commit or roll back with it, and tasks they enqueue
+    are sent only after it commits.
     """
 
 
