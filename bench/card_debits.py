@@ -486,6 +486,7 @@ async def _service_worker(index: int, args: dict, fixture: dict, barrier) -> dic
         await asyncio.to_thread(barrier.wait)  # every process starts its clock together
         deadline = time.monotonic() + args["seconds"]
         outcome["window"] = [time.time(), 0.0]
+        cpu = time.process_time()
 
         async def one_terminal(slot: int) -> None:
             term = mine[slot % len(mine)]
@@ -513,6 +514,7 @@ async def _service_worker(index: int, args: dict, fixture: dict, barrier) -> dic
 
         await asyncio.gather(*(one_terminal(slot) for slot in range(args["concurrency"])))
         outcome["window"][1] = time.time()
+        outcome["cpu"] = time.process_time() - cpu
     finally:
         await db.close_db()
     outcome["latencies"] = latencies
@@ -550,6 +552,7 @@ def run_service(args: argparse.Namespace, fixture: dict) -> dict:
             codes[code] = codes.get(code, 0) + n
     window = max(r["window"][1] for r in results) - min(r["window"][0] for r in results)
     return {"ok": sum(r["ok"] for r in results), "fen": sum(r["amount"] for r in results),
+            "cpu": sum(r["cpu"] for r in results),
             "refused": sum(r["refused"] for r in results), "errors": sum(r["errors"] for r in results),
             "codes": codes, "window": window, "latencies": sorted(x for r in results for x in r["latencies"])}
 
@@ -558,7 +561,8 @@ def report_service(totals: dict, args: argparse.Namespace) -> bool:
     print(f"mode=service processes={args.processes} concurrency/process={args.concurrency} cards={args.cards} "
           f"terminals={args.terminals} window={totals['window']:.1f}s, load average {os.getloadavg()[0]:.2f}")
     print(f"debits ok: {totals['ok']}  refused: {totals['refused']}  errors: {totals['errors']}  {totals['codes'] or ''}")
-    print(f"throughput: {totals['ok'] / totals['window']:,.0f} debits/s")
+    print(f"throughput: {totals['ok'] / totals['window']:,.0f} debits/s; CPU of the debit processes "
+          f"{totals['cpu'] / max(1, totals['ok']) * 1000:.2f} ms per debit (token signing included)")
     if len(totals["latencies"]) > 1:
         q = statistics.quantiles(totals["latencies"], n=100)
         print(f"latency ms: p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
@@ -639,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     totals = run_http(args, fixture) if args.mode == "http" else run_service(args, fixture)
     clean = report_http(totals, args) if args.mode == "http" else report_service(totals, args)
     problems = asyncio.run(verify(fixture, totals["fen"], totals["ok"]))
-    print(f"moved {totals['fen']} fen in {totals['ok']} debits (warm-up included); ledger: "
+    print(f"moved {totals['fen']} fen in {totals['ok']} debits{' (warm-up included)' if args.mode == 'http' else ''}; ledger: "
           f"{'balances to the fen, cards lost = merchants gained = debits recorded = successes seen' if not problems else 'DRIFT'}")
     for problem in problems[:20]:
         print("  ", problem)
