@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from citizen_card import cards, errors, ledger, qr, terminals
 from citizen_card.models import Card, Debit, Refund, Terminal
 from citizen_card.terminals import SignedTerminal
+from core import changes
 from core.errors import BAD_REQUEST, CONFLICT, AppError
 
 MAX_TXN_ID = 64
@@ -229,6 +230,7 @@ async def _debit_one_statement(terminal: TerminalLike, txn_id: str, amount: int,
     if not rows:
         return None
     row = rows[0]
+    changes.publish("card", row["card_id"])  # committed (one statement); no I/O here
     record = PaidDebit(row["id"], terminal.id, terminal.merchant_id, txn_id, row["card_id"], amount, claims.counter,
                        claims.kid, 0, row["journal_id"], at)
     return DebitResult(record, CardRef(row["card_id"], claims.card_number), replayed=False)
