@@ -45,7 +45,7 @@ log = logging.getLogger("zhushida.changes")
 
 Tag = tuple[str, str | None]
 PING_EVERY = 5.0  # seconds without traffic before the subscriber checks the connection
-SILENCE_LIMIT = 15.0  # no answer to a ping for this long: the subscription is treated as lost
+SILENCE_LIMIT = 10.0  # no answer to that ping for this long: the subscription is treated as lost
 TRANSACTION_WAIT_LIMIT = 60.0
 
 
@@ -358,21 +358,21 @@ class Hub:
         backoff = 0.1
         while True:
             pubsub = self._client().pubsub()
+            lost = "subscription lost"
             try:
                 await pubsub.subscribe(self.channel)
-                last_heard = time.monotonic()
-                pinged = False
+                last_heard, pinged_at = time.monotonic(), 0.0
                 while True:
                     message = await pubsub.get_message(timeout=PING_EVERY)
                     now = time.monotonic()
                     if message is None:
-                        if now - last_heard > SILENCE_LIMIT:
-                            raise ConnectionError("no answer from Redis")
-                        if not pinged:
+                        if pinged_at and now - pinged_at > SILENCE_LIMIT:
+                            raise ConnectionError("no answer to a ping")
+                        if not pinged_at and now - last_heard >= PING_EVERY:
                             await pubsub.ping()
-                            pinged = True
+                            pinged_at = now
                         continue
-                    last_heard, pinged = now, False
+                    last_heard, pinged_at = now, 0.0
                     kind = message.get("type")
                     if kind == "subscribe":
                         self._set_live(True, "subscribed")
@@ -381,12 +381,14 @@ class Hub:
                     elif kind == "message":
                         self._on_message(message["data"])
             except asyncio.CancelledError:
+                lost = "stopped"
                 raise
             except Exception as exc:
+                lost = "subscription lost"
                 log.warning("change notifications: subscription lost: %s: %s", type(exc).__name__, exc)
             finally:
                 if self._live:
-                    self._set_live(False, "subscription lost")
+                    self._set_live(False, lost)
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
             await asyncio.sleep(backoff)

@@ -18,7 +18,7 @@ from typing import Literal
 from litestar.connection import ASGIConnection
 
 from core.auth import Principal
-from core.web.i18n import prefers_english
+from core.web.i18n import english_in, prefers_english
 from miniapp_bff.errors import CHANNEL_MISMATCH, UNKNOWN_CHANNEL
 
 CHANNELS: tuple[str, ...] = ("miniapp", "app")
@@ -54,8 +54,30 @@ def check_channel(channel: str) -> str:
 
 def screen_of(connection: ASGIConnection, channel: str) -> Screen:
     check_channel(channel)
-    mode = (connection.query_params.get("mode") or connection.headers.get("x-zhushida-mode") or "").lower()
-    return Screen(channel, prefers_english(connection), "elder" if mode == "elder" else "standard")
+    mode = mode_of(connection.query_params.get("mode"), connection.headers.get("x-zhushida-mode"))
+    return Screen(channel, prefers_english(connection), mode)
+
+
+def mode_of(query_value: str | None, header_value: str | None) -> Mode:
+    """``?mode=`` first, then ``X-Zhushida-Mode``; anything but ``elder`` is the standard mode."""
+    return "elder" if (query_value or header_value or "").lower() == "elder" else "standard"
+
+
+def raw_screen(channel: str, headers: list[tuple[bytes, bytes]], query_string: bytes) -> Screen:
+    """:func:`screen_of` from an ASGI scope's raw parts (``channel`` already checked), for the
+    home screen's cached answers, which are served before Litestar builds a Request."""
+    language = mode_header = None
+    for name, value in headers:
+        if name == b"accept-language":
+            language = value.decode("latin-1")
+        elif name == b"x-zhushida-mode":
+            mode_header = value.decode("latin-1")
+    mode_query = None
+    if query_string:
+        from urllib.parse import parse_qsl
+
+        mode_query = next((v for k, v in parse_qsl(query_string.decode("latin-1")) if k == "mode"), None)
+    return Screen(channel, english_in(language or ""), mode_of(mode_query, mode_header))
 
 
 def ensure_channel_matches(principal: Principal, channel: str) -> None:

@@ -15,8 +15,18 @@ kept in a :class:`core.changes.LocalCache` tagged with what it was built from:
 Each of those is published by the code that commits the change (:func:`core.changes.publish`),
 and reaches every app process. Plugin widgets change with the department's own data, which not
 every plugin announces: an answer is therefore kept at most :data:`HOME_TTL` seconds, which is
-how stale a widget can be. An answer with a degraded section is not kept (the next request
-retries the section).
+how stale a widget can be. An answer with a degraded section (a late or failing read) is kept
+only :data:`DEGRADED_TTL` seconds, so a department that is down costs each phone one wait, not
+one per request.
+
+A kept answer is sent by :func:`serve_kept`, a middleware of the home route that runs after
+routing and authentication but before Litestar builds a Request: it checks what the route's
+guard and handler check (a citizen, a token of this channel) and answers from memory, or passes
+the request on to the handler, which builds (and keeps) the answer.
+
+At most :data:`BUILDS` answers are built at once per process (each runs its sections
+concurrently): after a restart or a catalogue change, hundreds of phones ask together, and all of
+them building at once would push every build past its time budget, so none would be kept.
 """
 
 from __future__ import annotations
@@ -24,18 +34,45 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from litestar.types import ASGIApp, Receive, Scope, Send
+
 from core import changes
 from core.auth import Principal
 from core.plugins.host import PluginHost
-from miniapp_bff.channels import Screen
+from miniapp_bff.channels import CHANNELS, Screen, raw_screen
 from miniapp_bff.http_cache import CachedJSON
 
 HOME_TTL = 30.0
+DEGRADED_TTL = 5.0
+BUILDS = 4
 ENTRIES = 50_000  # per process; an answer is 1-4 KiB
 TOPICS = ("session", "account", "card", "grant", "catalogue", "widgets")
 
 _answers = changes.LocalCache("bff.home", topics=TOPICS, ttl=HOME_TTL, max_entries=ENTRIES)
 _building: dict[tuple[str, str, str, str], tuple[asyncio.Future, int]] = {}
+_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def serve_kept(app: ASGIApp) -> ASGIApp:
+    """Route middleware of ``GET /bff/{channel}/home``: a kept answer without the handler."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        principal = scope.get("user")
+        channel = scope["path_params"].get("channel")
+        # Exactly what the guard (a citizen) and the handler (a known channel, the token's own)
+        # require; anything else goes on to them, which answer the error.
+        if isinstance(principal, Principal) and principal.kind == "citizen" and principal.session_id \
+                and channel in CHANNELS and (principal.channel == channel or principal.channel not in CHANNELS):
+            headers = scope["headers"]
+            screen = raw_screen(channel, headers, scope.get("query_string", b""))
+            answer = _answers.get((principal.session_id, channel, screen.mode, screen.lang))
+            if answer is not None:
+                if_none_match = next((v.decode("latin-1") for k, v in headers if k == b"if-none-match"), None)
+                await answer.answer_to(if_none_match)(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return middleware
 
 
 async def home_answer(principal: Principal, screen: Screen, host: PluginHost) -> CachedJSON:
@@ -45,7 +82,7 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
     if answer is not None:
         return answer
     if not principal.session_id:
-        return (await _build(principal, screen, host))[0]
+        return (await _build(principal, screen, host))[0][0]
     pending = _building.get(key)
     if pending is not None and pending[1] == _answers.ticket():
         # The same screen asked for twice at once, nothing changed since the first began: share it.
@@ -54,9 +91,8 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
     entry = (asyncio.get_running_loop().create_future(), ticket)
     _building[key] = entry
     try:
-        answer, tags = await _build(principal, screen, host)
-        if tags is not None:
-            _answers.put(key, answer, tags, ticket)
+        (answer, degraded), tags, ticket = await _build(principal, screen, host)
+        _answers.put(key, answer, tags, ticket, ttl=DEGRADED_TTL if degraded else None)
         entry[0].set_result(answer)
         return answer
     except BaseException as exc:
@@ -68,15 +104,20 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
             del _building[key]
 
 
-async def _build(principal: Principal, screen: Screen, host: PluginHost) -> tuple[CachedJSON, list[Any] | None]:
-    """The answer, and the tags to keep it under (None: do not keep it)."""
+async def _build(principal: Principal, screen: Screen, host: PluginHost) -> tuple[tuple[CachedJSON, bool], list[Any], int]:
+    """(the answer, whether a section is missing), the tags to keep it under, and the ticket
+    taken before the first read."""
     from miniapp_bff.context import subject_region
     from miniapp_bff.home import HomeContext, assemble
     from miniapp_bff.home_sections import sections_for
 
-    region = await subject_region(principal)
-    ctx = HomeContext(principal, screen, region, host)
-    body: dict[str, Any] = await assemble(ctx, sections_for(screen))
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop) or _slots.setdefault(loop, asyncio.Semaphore(BUILDS))
+    async with slots:
+        ticket = _answers.ticket()
+        region = await subject_region(principal)
+        ctx = HomeContext(principal, screen, region, host)
+        body: dict[str, Any] = await assemble(ctx, sections_for(screen))
     body["acting_for"] = principal.acting_for
     body["region_code"] = region
     tags = [changes.tag("session", principal.session_id), changes.tag("account", principal.account_id)]
@@ -85,7 +126,7 @@ async def _build(principal: Principal, screen: Screen, host: PluginHost) -> tupl
     if principal.proxy_grant_id is not None:
         tags.append(changes.tag("grant", principal.proxy_grant_id))
     tags.extend(changes.tag("card", card_id) for card_id in ctx.extras.get("card_ids", ()))
-    return CachedJSON(body), None if body["degraded"] else tags
+    return (CachedJSON(body), bool(body["degraded"])), tags, ticket
 
 
 def forget() -> None:

@@ -27,7 +27,11 @@ def etag_of(body: bytes) -> str:
 
 
 def _matches(connection: ASGIConnection, etag: str) -> bool:
-    header = connection.headers.get("if-none-match")
+    return etag_matches(connection.headers.get("if-none-match"), etag)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """True when an ``If-None-Match`` value names ``etag`` (or ``*``)."""
     if not header:
         return False
     if header.strip() == "*":
@@ -108,3 +112,6 @@ class CachedJSON:
 
     def answer(self, connection: ASGIConnection) -> Prebuilt:
         return self.not_modified if _matches(connection, self.etag) else self.ok
+
+    def answer_to(self, if_none_match: str | None) -> Prebuilt:
+        return self.not_modified if etag_matches(if_none_match, self.etag) else self.ok

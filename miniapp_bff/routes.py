@@ -22,12 +22,21 @@ from miniapp_bff import account, cases_screens, catalogue, payment, services, wa
 from miniapp_bff.channels import check_channel, screen_of
 from miniapp_bff.context import citizen, subject_region
 from miniapp_bff.errors import NO_HOME_REGION
-from miniapp_bff.home_cache import home_answer
+from miniapp_bff.home_cache import home_answer, serve_kept
 from miniapp_bff.http_cache import json_response, no_store
 from miniapp_bff.idempotency import key_of, once
 from miniapp_bff.paging import page_of
 
-CITIZEN = [requires("citizen")]
+_citizen_only = requires("citizen")
+
+
+async def _citizen_guard(connection: Any, handler: Any) -> None:
+    # The same check as core.auth.requires("citizen"), as a coroutine: Litestar runs a plain
+    # function guard in a worker thread (anyio.to_thread), a thread hop on every request.
+    _citizen_only(connection, handler)
+
+
+CITIZEN = [_citizen_guard]
 
 WRONG_CHANNEL_FOR_LOGIN = errors.define(
     "bff.login_fields", 400,
@@ -173,9 +182,11 @@ class ScreensController(Controller):
     path = "/bff/{channel:str}"
     tags = ["BFF: home and catalogue"]
 
-    @get("/home", guards=CITIZEN, summary="Home: services, card, cases needing me, messages, widgets")
+    @get("/home", guards=CITIZEN, middleware=[serve_kept],
+         summary="Home: services, card, cases needing me, messages, widgets")
     async def home(self, request: Request, channel: FromPath[str]) -> ASGIApp:
-        # Served from this process's copy until something on it changes (miniapp_bff.home_cache).
+        # Kept in this process until something on it changes (miniapp_bff.home_cache); a kept
+        # answer is sent by serve_kept before this handler runs.
         principal, screen = citizen(request, channel)
         return (await home_answer(principal, screen, request.app.state.host)).answer(request)
 

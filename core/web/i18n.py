@@ -6,7 +6,11 @@ from litestar.connection import ASGIConnection
 
 
 def prefers_english(connection: ASGIConnection) -> bool:
-    header = connection.headers.get("accept-language", "")
+    return english_in(connection.headers.get("accept-language", ""))
+
+
+def english_in(header: str) -> bool:
+    """True when an ``Accept-Language`` value puts English before Chinese."""
     for part in header.split(","):
         tag = part.split(";")[0].strip().lower()
         if tag.startswith("zh"):

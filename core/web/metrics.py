@@ -15,6 +15,18 @@ LATENCY = Histogram(
 )
 PLUGIN_FAILURES = Counter("zhushida_plugin_failures_total", "Plugin hook failures and timeouts", ["plugin", "hook"])
 
+# labels() looks the child up under a lock on every call; the children of a route are few and live
+# forever, so keep them (bounded: methods x route templates x statuses).
+_children: dict[tuple[str, str, int], tuple[object, object]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[object, object]:
+    series = _children.get((method, route, status))
+    if series is None:
+        series = _children[(method, route, status)] = (
+            REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+    return series
+
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -35,8 +47,9 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             # The route template keeps label cardinality bounded (no ids in labels).
             route = scope.get("path_template") or "unmatched"
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            count, latency = _series(scope["method"], route, status)
+            count.inc()  # type: ignore[attr-defined]
+            latency.observe(time.perf_counter() - started)  # type: ignore[attr-defined]
 
     return middleware
 

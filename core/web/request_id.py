@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
@@ -22,13 +22,17 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _ACCEPTABLE.match(incoming) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
+                headers = message.get("headers")
+                if isinstance(headers, list) and not any(name == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))  # the common case, cheaply
+                else:
+                    MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
             await send(message)
 
         try:
