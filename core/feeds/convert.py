@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.feeds.csv_source import RawBatch
 from core.feeds.spec import FeedSpec, RowRejected
 
 BAD = object()  # a value its parser refused (or an empty required one), in a parsed column
@@ -66,53 +67,62 @@ class BatchConverter:
         self.width = len(spec.columns)
         self.key_index = [spec.columns.index(k) for k in spec.key]
 
-    def convert(self, rows: list[Any], lines: list[int]) -> Converted:
+    def convert(self, batch: RawBatch) -> Converted:
         rejections: list[tuple[int, str]] = []
-        good, good_lines = rows, lines
-        if not self.source.well_formed(rows):  # wrong cell count, a line that is not an object
-            good, good_lines = [], []
-            for row, line in zip(rows, lines, strict=True):
-                if self.source.well_formed([row]):
-                    good.append(row)
-                    good_lines.append(line)
-                else:
-                    rejections.append((line, self.reason(row)))
-        parsed: list[list[Any]] = []
+        lines = batch.lines
+        if batch.rows is None:  # the file's columns: every record has the header's width
+            values = self.source.columns(batch)
+            record = batch.row
+        else:
+            rows = batch.rows
+            if not self.source.well_formed(rows):  # wrong cell count, a line that is not an object
+                kept = []
+                for i, row in enumerate(rows):
+                    if self.source.well_formed([row]):
+                        kept.append(i)
+                    else:
+                        rejections.append((lines[i], self.reason(row)))
+                rows, lines = _pick(rows, kept), _pick(lines, kept)
+            values = self.source.columns(batch, rows)
+            record = rows.__getitem__
+        parsed: list[Sequence[Any]] = []
         refused: set[int] = set()
-        for field, values in zip(self.spec.fields, self.source.columns(good), strict=True):
-            column, has_bad = self._parse_column(field.parse, field.required, values)
+        for field, column_values in zip(self.spec.fields, values, strict=True):
+            column, has_bad = self._parse_column(field.parse, field.required, column_values)
             parsed.append(column)
             if has_bad:
                 refused.update(i for i, v in enumerate(column) if v is BAD)
         if refused:
             for i in sorted(refused):
-                reason = self.reason(good[i])
+                reason = self.reason(record(i))
                 if reason is None:  # a parser that answers differently for the same value
-                    return self.row_by_row(rows, lines)
-                rejections.append((good_lines[i], reason))
-            keep = [i for i in range(len(good)) if i not in refused]
+                    return self.row_by_row(batch)
+                rejections.append((lines[i], reason))
+            keep = [i for i in range(len(lines)) if i not in refused]
             parsed = [_pick(column, keep) for column in parsed]
-            good_lines = _pick(good_lines, keep)
+            lines = _pick(lines, keep)
         try:
-            columns = self._build(parsed, len(good_lines))
+            columns = self._build(parsed, len(lines))
         except Exception:  # build refused a row: let the row-by-row converter say which
-            return self.row_by_row(rows, lines)
-        columns, good_lines = self._last_of_each_key(columns, good_lines)
+            return self.row_by_row(batch)
+        columns, lines = self._last_of_each_key(columns, lines)
         rejections.sort(key=operator.itemgetter(0))
-        return Converted(columns, good_lines, rejections)
+        return Converted(columns, lines, rejections)
 
-    def _parse_column(self, parse: Callable[[Any], Any], required: bool, values: Sequence[Any]) -> tuple[list[Any], bool]:
+    def _parse_column(self, parse: Callable[[Any], Any], required: bool, values: Sequence[Any]) -> tuple[Sequence[Any], bool]:
         try:
             distinct = set(values)
         except TypeError:  # a JSON list or object as a value
             distinct = None
         if distinct is not None and (not self.typed or set(map(type, distinct)) <= _PLAIN):
             memo = {v: _parse_value(parse, required, v) for v in distinct}
+            if all(r.__class__ is str and v.__class__ is str and r == v for v, r in memo.items()):
+                return values, False  # every value is already its parsed form (codes, dates ...)
             return list(map(memo.__getitem__, values)), any(r is BAD for r in memo.values())
         column = [_parse_value(parse, required, v) for v in values]
         return column, any(r is BAD for r in column)
 
-    def _build(self, parsed: list[list[Any]], count: int) -> list[Sequence[Any]]:
+    def _build(self, parsed: list[Sequence[Any]], count: int) -> list[Sequence[Any]]:
         spec = self.spec
         if spec.build_columns is not None:
             columns = list(spec.build_columns(*parsed))
@@ -153,18 +163,18 @@ class BatchConverter:
         except Exception as exc:  # a parser bug must cost one row, not the import
             return None, f"cannot be converted ({type(exc).__name__}: {exc})"
 
-    def row_by_row(self, rows: list[Any], lines: list[int]) -> Converted:
+    def row_by_row(self, batch: RawBatch) -> Converted:
         """The batch through the row-by-row converter (the rare batch a build refuses)."""
         rejections: list[tuple[int, str]] = []
         accepted: dict[Any, tuple[int, tuple]] = {}
         key_of = operator.itemgetter(*self.key_index)
-        for row, line in zip(rows, lines, strict=True):
-            converted, reason = self._convert_one(row)
+        for i, line in enumerate(batch.lines):
+            converted, reason = self._convert_one(batch.row(i))
             if reason is not None:
                 rejections.append((line, reason))
             else:
                 accepted[key_of(converted)] = (line, converted)
-        kept = list(accepted.values())
+        kept = sorted(accepted.values(), key=operator.itemgetter(0))  # file order, as convert() gives
         columns = list(zip(*(r for _, r in kept), strict=False)) if kept else [()] * self.width
         return Converted(columns, [n for n, _ in kept], rejections)
 

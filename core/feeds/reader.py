@@ -1,11 +1,10 @@
-"""Streaming sources: rows a batch at a time, never the whole file in memory.
+"""Streaming sources: records a batch at a time, never the whole file in memory.
 
 CSV needs a header line naming the fields (UTF-8, optionally with a BOM as spreadsheet exports
-have); JSON lines need one object per line. A source yields batches of raw rows (a cell list per
-CSV record, a dict per JSON line — or a :class:`RowRejected` for a line that cannot be read at
-all) with their line numbers, blank lines left out; it says how a field's value is read from one
-raw row (compiled into the row-by-row converter) and from a batch (``columns``, for the batch
-converter).
+have; core.feeds.csv_source); JSON lines need one object per line. A source yields
+:class:`RawBatch` es (records with their line numbers, blank lines left out); it says how a
+field's value is read from one raw record (``access``, compiled into the row-by-row converter)
+and from a batch (``columns``, for the batch converter).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice, repeat
 from typing import Any, BinaryIO
 
+from core.feeds.csv_source import CsvSource, RawBatch
 from core.feeds.spec import RowRejected
 
 
@@ -39,66 +39,8 @@ def _text(stream: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
 
 
-class CsvSource:
-    """Rows are cell lists; ``width`` cells each (the converter checks, a blank line is skipped)."""
-
-    empty_test = 'v == ""'
-
-    def __init__(self, stream: BinaryIO, fields: Sequence[str], required: set[str], *,
-                 header: list[str] | None = None, line_offset: int = 0) -> None:
-        # ``header`` and ``line_offset``: reading a later part of the file (parallel parsing).
-        self._reader = csv.reader(_text(stream))
-        self._offset = line_offset
-        if header is None:
-            try:
-                header = [h.strip() for h in next(self._reader)]
-            except StopIteration:
-                header = []
-        missing = required - set(header)
-        if header and missing:
-            raise FeedFormatError(f"the CSV header lacks field(s): {', '.join(sorted(missing))}")
-        self.width = len(header)
-        position = {name: i for i, name in enumerate(header)}
-        # A field absent from the header (only optional ones may be) reads as an empty cell.
-        self.positions = [position.get(name) for name in fields]
-        self.access = [f"row[{position[name]}]" if name in position else '""' for name in fields]
-        self.rows: Iterator[Any] = self._reader if header else iter(())
-
-    def batches(self, size: int) -> Iterator[tuple[list[Any], list[int]]]:
-        """``(records, line numbers)``; a record's line is the last physical line it spans."""
-        reader, rows = self._reader, self.rows
-        while True:
-            before = reader.line_num
-            batch = list(islice(rows, size))  # the C reader, no Python code per record
-            if not batch:
-                return
-            first = self._offset + before
-            if reader.line_num - before == len(batch):
-                lines = list(range(first + 1, first + 1 + len(batch)))
-            else:  # quoted fields spanning lines: count the line breaks they hold
-                lines, at = [], first
-                for record in batch:
-                    at += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in record)
-                    lines.append(at)
-            if [] in batch:  # blank lines are not rows
-                kept = [(r, n) for r, n in zip(batch, lines, strict=True) if r]
-                batch, lines = [r for r, _ in kept], [n for _, n in kept]
-            yield batch, lines
-
-    def columns(self, rows: list[Any]) -> list[Sequence[Any]]:
-        """Each field's values for records of the header's width, in field order."""
-        cells = list(zip(*rows, strict=True)) if rows else [()] * self.width
-        return [cells[i] if i is not None else ("",) * len(rows) for i in self.positions]
-
-    def well_formed(self, rows: list[Any]) -> bool:
-        return set(map(len, rows)) <= {self.width}
-
-    def line(self) -> int:
-        return self._offset + self._reader.line_num
-
-
 class JsonlSource:
-    """Rows are dicts (or RowRejected for a line that is not a JSON object)."""
+    """Records are dicts (or RowRejected for a line that is not a JSON object)."""
 
     empty_test = 'v is None or v == ""'
     width = None
@@ -110,7 +52,7 @@ class JsonlSource:
         self._fields = tuple(fields)
         self._textio = _text(stream)  # held here: a collected wrapper would close the file
 
-    def batches(self, size: int) -> Iterator[tuple[list[Any], list[int]]]:
+    def batches(self, size: int) -> Iterator[RawBatch]:
         number = self._offset
         while True:
             texts = list(islice(self._textio, size))
@@ -119,7 +61,7 @@ class JsonlSource:
             try:  # the usual case: every line one object, decoded without Python code per line
                 rows = list(map(json.loads, texts))
                 if set(map(type, rows)) == {dict}:
-                    yield rows, list(range(number + 1, number + 1 + len(rows)))
+                    yield RawBatch(list(range(number + 1, number + 1 + len(rows))), rows=rows)
                     number += len(texts)
                     continue
             except (ValueError, RecursionError):  # a bad (or blank) line: line by line below
@@ -130,10 +72,11 @@ class JsonlSource:
                 if raw.strip():
                     rows.append(_json_row(raw))
                     lines.append(number)
-            yield rows, lines
+            yield RawBatch(lines, rows=rows)
 
-    def columns(self, rows: list[Any]) -> list[Sequence[Any]]:
-        return [list(map(dict.get, rows, repeat(name))) for name in self._fields]
+    def columns(self, batch: RawBatch, rows: list[Any] | None = None) -> list[Sequence[Any]]:
+        rows = batch.rows if rows is None else rows
+        return [list(map(dict.get, rows or (), repeat(name))) for name in self._fields]
 
     @staticmethod
     def well_formed(rows: list[Any]) -> bool:

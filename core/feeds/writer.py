@@ -52,8 +52,9 @@ def _column_text(values: Sequence[Any]) -> Sequence[str]:
     kinds = set(map(type, values))
     nulls = type(None) in kinds
     kinds.discard(type(None))
-    if kinds == {int} and not nulls:
-        return list(map(str, values))
+    if kinds == {int} and not nulls:  # amounts repeat (a person's monthly lines): str() once each
+        text = {v: str(v) for v in set(values)}
+        return list(map(text.__getitem__, values))
     if kinds - {str}:
         values = [v if v is None else str(v) for v in values]
     probe = "".join(filter(None, values)) if nulls else "".join(values)

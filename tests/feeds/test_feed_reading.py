@@ -1,0 +1,193 @@
+"""The fast paths of the feed import give exactly what the plain ones give: CSV cut with
+str.split vs the csv module, columns converted per distinct value vs row by row, the ID checks
+vs python-stdnum, COPY text encoding vs the values PostgreSQL stores."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import random
+
+import pytest
+from stdnum.cn import ric, uscc
+
+from core.feeds import parsers as p
+from core.feeds import synthetic as syn
+from core.feeds.convert import BatchConverter
+from core.feeds.csv_source import CsvSource
+from core.feeds.reader import JsonlSource
+from core.feeds.registry import get_feed
+from core.feeds.writer import copy_text_lines, encode_copy_text
+
+FIELDS = ["a", "b", "c"]
+
+
+def reference(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, cells) of every record, as the csv module reads the file."""
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline=""))
+    header = next(reader)
+    return header, [(reader.line_num, record) for record in reader if record]
+
+
+def fast(data: bytes, block: int, size: int) -> list[tuple[int, list[str]]]:
+    source = CsvSource(io.BytesIO(data), FIELDS, set(FIELDS), block=block)
+    return [(line, list(batch.row(i))) for batch in source.batches(size) for i, line in enumerate(batch.lines)]
+
+
+def plain_body(rng: random.Random, lines: int, newline: str) -> str:
+    out = []
+    for n in range(lines):
+        kind = rng.random()
+        if kind < 0.03:
+            out.append("")  # blank line
+        elif kind < 0.06:
+            out.append(",".join(str(rng.randint(0, 9)) for _ in range(rng.choice((1, 2, 4)))))  # wrong width
+        else:
+            out.append(f"{n},株洲{rng.randint(0, 99)},\x00x y")
+    return newline.join(out)
+
+
+CASES = {
+    "lf": lambda rng: "a,b,c\n" + plain_body(rng, 400, "\n") + "\n",
+    "crlf, bom": lambda rng: "\ufeffa,b,c\r\n" + plain_body(rng, 400, "\r\n") + "\r\n",
+    "mixed line ends, no final newline": lambda rng: "a,b,c\n" + plain_body(rng, 200, "\r\n") + "\n" + plain_body(rng, 200, "\n"),
+    "quotes after some blocks": lambda rng: "a,b,c\r\n" + plain_body(rng, 300, "\r\n")
+    + '\r\n1,"two\r\nlines, and ""quotes""",3\r\n' + plain_body(rng, 100, "\r\n") + "\r\n",
+    "bare carriage return": lambda rng: "a,b,c\n" + plain_body(rng, 300, "\n") + "\n1,2\r3,4,5\n" + plain_body(rng, 50, "\n"),
+    "quoted header": lambda rng: '"a","b","c"\n' + plain_body(rng, 100, "\n") + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("block, size", [(64, 7), (1000, 50), (1 << 20, 10_000)])
+def test_plain_csv_reads_like_the_csv_module(case, block, size):
+    data = CASES[case](random.Random(case)).encode()
+    data = data.replace("株洲7".encode(), b"\xe6\xa0")  # an undecodable byte sequence, read as U+FFFD
+    header, expected = reference(data)
+    assert header == FIELDS
+    assert fast(data, block, size) == expected
+
+
+def test_second_part_of_a_file_counts_lines_from_the_cut():
+    data = (CASES["quotes after some blocks"](random.Random(3))).encode()
+    cut = data.index(b"\r\n", len(data) // 2) + 2
+    before = data[:cut].count(b"\n")
+    source = CsvSource(io.BytesIO(data[cut:]), FIELDS, set(FIELDS), header=FIELDS, line_offset=before, block=100)
+    got = [(line, list(b.row(i))) for b in source.batches(64) for i, line in enumerate(b.lines)]
+    assert got == [(line, cells) for line, cells in reference(data)[1] if line > before]
+
+
+def test_jsonl_batches_keep_line_numbers_and_reasons():
+    text = '{"a": 1}\n\n{broken\n[1]\n{"a": "x", "b": null}\n'
+    batches = list(JsonlSource(io.BytesIO(text.encode()), FIELDS, set()).batches(10))
+    rows = [(line, b.row(i)) for b in batches for i, line in enumerate(b.lines)]
+    assert [line for line, _ in rows] == [1, 3, 4, 5]
+    assert rows[0][1] == {"a": 1} and rows[3][1] == {"a": "x", "b": None}
+    assert "not valid JSON" in str(rows[1][1]) and "one JSON object" in str(rows[2][1])
+
+
+def test_resident_ids_and_credit_codes_agree_with_stdnum():
+    def outcome(check, value):
+        try:
+            return check(value)
+        except Exception as exc:  # stdnum's exception, or our RowRejected naming it
+            return str(exc).rsplit("(", 1)[-1].rstrip(")") if isinstance(exc, p.RowRejected) else exc.__class__.__name__
+
+    rng = random.Random(11)
+    prefixes = ["110101", "110103", "130100", "430202", "430225", "439999", "000000", "810000"]
+    for _ in range(5000):
+        if rng.random() < 0.3:
+            value = syn.resident_id(rng)
+        else:
+            body = rng.choice(prefixes) + f"{rng.randint(1890, 2030):04d}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+            body += f"{rng.randint(0, 999):03d}"
+            check = (1 - 2 * int(body, 13)) % 11
+            value = body + (("X" if check == 10 else str(check)) if rng.random() < 0.7 else rng.choice("0123456789Xx?"))
+        assert outcome(p.resident_id.__wrapped__, value) == outcome(ric.validate, value.upper()), value
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    for _ in range(3000):
+        value = syn.credit_code(rng) if rng.random() < 0.5 else "".join(rng.choice(alphabet + "IOZa- ") for _ in range(18))
+        assert outcome(p.credit_code.__wrapped__, value) == outcome(uscc.validate, value.upper()), value
+    for value in ["４３０２０２１９９８０７１５００１３", "430202-19980715-0013"]:  # stdnum's clean-up path
+        assert outcome(p.resident_id.__wrapped__, value) == outcome(ric.validate, value.upper())
+
+
+def test_dates_are_iso_days_only():
+    assert p.date("2026-11-15") == "2026-11-15" and p.date("20261115") == "2026-11-15"
+    assert p.date("2026-W46-1") == "2026-11-09"  # an ISO week date is normalised, not passed through
+    with pytest.raises(p.RowRejected):
+        p.date("2026-02-30")
+
+
+def row_by_row(converter: BatchConverter, batch) -> tuple:
+    done = converter.row_by_row(batch)
+    return list(zip(*done.columns, strict=True)), done.lines, done.rejections
+
+
+def by_columns(converter: BatchConverter, batch) -> tuple:
+    done = converter.convert(batch)
+    return list(zip(*done.columns, strict=True)), done.lines, done.rejections
+
+
+def test_batch_conversion_equals_row_by_row_csv(database):
+    spec = get_feed("social_security", "contributions")
+    rows = list(spec.generate(600, 5))
+    rng = random.Random(5)
+    for row in rng.sample(rows, 60):  # bad values of every kind, some rows twice
+        field = rng.choice(spec.field_names)
+        row[field] = rng.choice(["", "x", "12.5", "-1", "430202198001010018", "202613", "9" * 20, " pension"])
+    rows += rows[:5]  # the last row of a key wins
+    text = io.StringIO()
+    writer = csv.DictWriter(text, spec.field_names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    text.write("too,few\n")
+    source = CsvSource(io.BytesIO(text.getvalue().encode()), spec.field_names, {f.name for f in spec.fields if f.required})
+    converter = BatchConverter(spec, source)
+    for batch in source.batches(128):
+        assert by_columns(converter, batch) == row_by_row(converter, batch)
+
+
+def test_batch_conversion_equals_row_by_row_json(database):
+    spec = get_feed("provident_fund", "accounts")
+    rows = list(spec.generate(200, 8))
+    odd = [1, True, 1.0, "1", [1], {"x": 1}, None, "", 10**30, "  430202 "]
+    rng = random.Random(8)
+    for row in rows[::3]:
+        row[rng.choice(spec.field_names)] = rng.choice(odd)  # equal keys (1, True, 1.0) must not share a memo
+    rows[1]["balance_fen"], rows[2]["balance_fen"] = True, 1
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
+    source = JsonlSource(io.BytesIO(text.encode()), spec.field_names, {f.name for f in spec.fields if f.required})
+    converter = BatchConverter(spec, source)
+    name_enc = spec.columns.index("name_enc")  # encrypted names differ by nonce: compare the rest
+
+    def comparable(rows):
+        return [r[:name_enc] + r[name_enc + 1:] for r in rows]
+
+    for batch in source.batches(50):
+        got, expected = by_columns(converter, batch), row_by_row(converter, batch)
+        assert (got[1], got[2]) == (expected[1], expected[2])
+        assert comparable(got[0]) == comparable(expected[0])
+
+
+def test_build_columns_equals_build(database):
+    spec = get_feed("social_security", "contributions")
+    rows = list(spec.generate(500, 2))
+    parsed = [[f.parse(r[f.name]) if r[f.name] else None for r in rows] for f in spec.fields]
+    assert list(zip(*spec.build_columns(*parsed), strict=True)) == [spec.build(*values) for values in zip(*parsed, strict=True)]
+
+
+def test_copy_text_encoding():
+    columns = [["plain", "tab\there", "back\\slash", "line\nbreak\r", "", None],
+               [1, -2, 3, 10**15, 0, None],
+               [dt.date(2026, 1, 2), None, dt.date(2026, 1, 2), None, None, None]]
+    payload = encode_copy_text(columns, ("2026-11-01T00:00:00+00:00",))
+    lines = copy_text_lines(payload)
+    assert len(lines) == 6
+    assert lines[0] == b"plain\t1\t2026-01-02\t2026-11-01T00:00:00+00:00\n"
+    assert lines[1] == b"tab\\there\t-2\t\\N\t2026-11-01T00:00:00+00:00\n"
+    assert lines[2].startswith(b"back\\\\slash\t3\t") and lines[3].startswith(b"line\\nbreak\\r\t1000000000000000\t")
+    assert lines[4].startswith(b"\t0\t\\N") and lines[5].startswith(b"\\N\t\\N\t\\N")
+    assert encode_copy_text([[]]) == b""
