@@ -40,6 +40,9 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 import msgspec
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.exceptions import ConfigurationError
 
 log = logging.getLogger("zhushida.changes")
 
@@ -57,11 +60,8 @@ def tag(topic: str, key: Any = None) -> Tag:
 def _open_transaction() -> Any:
     """Tortoise's client of the transaction open in this task, or None."""
     try:
-        from tortoise import connections
-        from tortoise.backends.base.client import TransactionalDBClient
-
         conn = connections.get("default")
-    except Exception:  # not initialised (a CLI, a unit test without a database)
+    except (ConfigurationError, RuntimeError):  # no database here (a CLI, a unit test)
         return None
     return conn if isinstance(conn, TransactionalDBClient) and not conn._finalized else None
 

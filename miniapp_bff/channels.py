@@ -67,10 +67,10 @@ def raw_screen(channel: str, headers: list[tuple[bytes, bytes]], query_string: b
     """:func:`screen_of` from an ASGI scope's raw parts (``channel`` already checked), for the
     home screen's cached answers, which are served before Litestar builds a Request."""
     language = mode_header = None
-    for name, value in headers:
-        if name == b"accept-language":
+    for name, value in headers:  # the first of each, as Request.headers.get gives
+        if name == b"accept-language" and language is None:
             language = value.decode("latin-1")
-        elif name == b"x-zhushida-mode":
+        elif name == b"x-zhushida-mode" and mode_header is None:
             mode_header = value.decode("latin-1")
     mode_query = None
     if query_string:

@@ -32,6 +32,7 @@ them building at once would push every build past its time budget, so none would
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -45,7 +46,7 @@ from miniapp_bff.http_cache import CachedJSON
 HOME_TTL = 30.0
 DEGRADED_TTL = 5.0
 BUILDS = 4
-ENTRIES = 50_000  # per process; an answer is 1-4 KiB
+ENTRIES = 20_000  # per process; an answer is 1-4 KiB
 TOPICS = ("session", "account", "card", "grant", "catalogue", "widgets")
 
 _answers = changes.LocalCache("bff.home", topics=TOPICS, ttl=HOME_TTL, max_entries=ENTRIES)
@@ -82,7 +83,7 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
     if answer is not None:
         return answer
     if not principal.session_id:
-        return (await _build(principal, screen, host))[0][0]
+        return (await _build(principal, screen, host)).answer
     pending = _building.get(key)
     if pending is not None and pending[1] == _answers.ticket():
         # The same screen asked for twice at once, nothing changed since the first began: share it.
@@ -91,10 +92,10 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
     entry = (asyncio.get_running_loop().create_future(), ticket)
     _building[key] = entry
     try:
-        (answer, degraded), tags, ticket = await _build(principal, screen, host)
-        _answers.put(key, answer, tags, ticket, ttl=DEGRADED_TTL if degraded else None)
-        entry[0].set_result(answer)
-        return answer
+        built = await _build(principal, screen, host)
+        _answers.put(key, built.answer, built.tags, built.ticket, ttl=DEGRADED_TTL if built.degraded else None)
+        entry[0].set_result(built.answer)
+        return built.answer
     except BaseException as exc:
         entry[0].set_exception(exc)
         entry[0].exception()  # retrieved: no "never retrieved" warning when nobody else waited
@@ -104,9 +105,15 @@ async def home_answer(principal: Principal, screen: Screen, host: PluginHost) ->
             del _building[key]
 
 
-async def _build(principal: Principal, screen: Screen, host: PluginHost) -> tuple[tuple[CachedJSON, bool], list[Any], int]:
-    """(the answer, whether a section is missing), the tags to keep it under, and the ticket
-    taken before the first read."""
+@dataclass(frozen=True, slots=True)
+class _Built:
+    answer: CachedJSON
+    tags: list[changes.Tag]  # what it was read from
+    ticket: int  # taken before the first read
+    degraded: bool  # a section is missing
+
+
+async def _build(principal: Principal, screen: Screen, host: PluginHost) -> _Built:
     from miniapp_bff.context import subject_region
     from miniapp_bff.home import HomeContext, assemble
     from miniapp_bff.home_sections import sections_for
@@ -126,7 +133,7 @@ async def _build(principal: Principal, screen: Screen, host: PluginHost) -> tupl
     if principal.proxy_grant_id is not None:
         tags.append(changes.tag("grant", principal.proxy_grant_id))
     tags.extend(changes.tag("card", card_id) for card_id in ctx.extras.get("card_ids", ()))
-    return (CachedJSON(body), bool(body["degraded"])), tags, ticket
+    return _Built(CachedJSON(body), tags, ticket, bool(body["degraded"]))
 
 
 def forget() -> None:

@@ -59,7 +59,7 @@ class TokenPair:
 
 
 _resolved = changes.LocalCache("identity.sessions", topics=("session", "principal", "grant"),
-                               ttl=RESOLVED_TTL, max_entries=200_000)
+                               ttl=RESOLVED_TTL, max_entries=100_000)
 
 
 def _store() -> KeyValue:
