@@ -257,3 +257,22 @@ async def test_parallel_json_lines(database, tmp_path):
     assert (report.read, report.accepted, report.rejected) == (2501, 2500, 1)
     assert report.rejections[0][0] == 2501
     assert await JournalEntry.all().count() == 2500
+
+
+@pytest.mark.skipif(BACKEND != "services", reason="row locks: PostgreSQL's merge")
+async def test_reimport_leaves_unchanged_rows_untouched(database, tmp_path):
+    from tortoise import connections
+
+    spec = feed("social_security", "contributions")
+    rows = list(spec.generate(300, 4))
+    path = tmp_path / "c.csv"
+    write_feed(path, spec.field_names, iter(rows))
+    await import_feed(spec, path)
+    rows[7] = {**rows[7], "personal_fen": "1"}
+    write_feed(path, spec.field_names, iter(rows))
+    report = await import_feed(spec, path, batch_size=50)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 299)
+    # Neither locked nor rewritten: a row ON CONFLICT ... DO UPDATE WHERE false only locks has xmax set.
+    touched = await connections.get("default").execute_query_dict(
+        "SELECT count(*) AS n FROM ss_contribution WHERE xmax <> 0 OR imported_at <> (SELECT min(imported_at) FROM ss_contribution)")
+    assert touched[0]["n"] == 1
