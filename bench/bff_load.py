@@ -2,7 +2,7 @@
 Litestar hello-world served the same way, in one run.
 
     .venv/bin/python bench/bff_load.py \
-        --database-url postgres://postgres@127.0.0.1:5432/zhushida_bench \
+        --database-url "postgres://postgres@127.0.0.1:5432/zhushida_bench?minsize=2&maxsize=20" \
         --redis-url redis://127.0.0.1:6379/15 [--workers 2] [--seconds 10] [--connections 32]
 
 What it does, all on loopback and bounded in time:
@@ -15,8 +15,11 @@ What it does, all on loopback and bounded in time:
    granian with the same worker count and event loop;
 3. drives each endpoint with ``wrk`` (a separate C process; ``apt-get install -y wrk``), each
    request as a random one of the signed-in users: hello-world, home, catalogue, service detail,
-   case list — an endpoint the app does not serve yet is reported as skipped;
-4. prints requests/s, p50 and p99 per endpoint, non-2xx answers, and home / hello-world.
+   case list — an endpoint the app does not serve yet is reported as skipped. Each is warmed up
+   in short windows until two agree (home answers are kept per session in each app process:
+   the first requests build them), then measured;
+4. prints requests/s, p50 and p99 per endpoint, non-2xx answers, the warm-up rates, home's first
+   (cold) window, and home / hello-world.
 
 Target (issue 9): home >= 40% of hello-world requests/s with p99 < 50 ms on a 2-core machine.
 """
