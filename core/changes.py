@@ -4,14 +4,17 @@ drop what they hold about it.
     from core import changes
     changes.publish("account", account_id)      # after the change is written
 
-``publish`` is synchronous and cheap (no I/O in the caller): the caches of this process drop the
-matching entries at once, and the message is queued for the other processes — over Redis pub/sub
-when ``ZHUSHIDA_REDIS_URL`` is set (every app process and Celery worker publishes there; app
-processes subscribe in their lifespan, :func:`start`), in process only in the embedded default.
+``publish`` is synchronous: the caches of this process drop the matching entries at once, and
+the message goes to the other processes over Redis pub/sub when ``ZHUSHIDA_REDIS_URL`` is set
+(in process only in the embedded default). An app process, which subscribes in its lifespan
+(:func:`start`), queues it for a background sender: no I/O in the caller. Any other process (a
+Celery worker, a CLI command) publishes it at once, one round trip, since nothing would flush a
+queue before it exits.
 
 Called inside a database transaction, ``publish`` also holds back: the entries go at once, but
-no cache may store a value about that key again until the transaction has ended, and only then
-is the message sent to other processes — so nobody caches what was read before the commit.
+no cache may store a value about that key again until the transaction has ended (Tortoise has no
+commit hook: its transaction client is watched), and only then is the message sent to other
+processes — so nobody caches what was read before the commit.
 
 A cache built on :class:`LocalCache` never serves what it was told changed:
 
@@ -40,6 +43,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 import msgspec
+from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import ConfigurationError
@@ -74,8 +78,11 @@ class LocalCache:
     """
 
     def __init__(self, name: str, *, topics: Iterable[str], ttl: float, max_entries: int,
-                 hub: Hub | None = None) -> None:
+                 hub: Hub | None = None, remembered_drops: int = 10_000) -> None:
         self.name = name
+        # Drops are remembered to judge fills in flight (a build lasts well under a second); a
+        # fill older than the oldest remembered drop is refused, which costs only a rebuild.
+        self.remembered_drops = remembered_drops
         self.topics = frozenset(topics)
         self.ttl = ttl
         self.max_entries = max_entries
@@ -129,7 +136,7 @@ class LocalCache:
             self._seq += 1
             self._dropped.pop(t, None)
             self._dropped[t] = self._seq
-            if len(self._dropped) > 4 * self.max_entries:  # forget the oldest; refuse fills older than it
+            if len(self._dropped) > self.remembered_drops:  # forget the oldest; refuse fills older than it
                 oldest = next(iter(self._dropped))
                 self._floor = max(self._floor, self._dropped.pop(oldest))
             for key in list(self._by_tag.pop(t, ())):
@@ -261,11 +268,16 @@ class Hub:
             return
         # Not an app process (a Celery worker, a CLI command): nobody would flush a queue before
         # the process ends, so publish now (one round trip).
-        if self._sync_redis is None:
-            import redis
+        try:
+            if self._sync_redis is None:
+                import redis
 
-            self._sync_redis = redis.Redis.from_url(self.redis_url)
-        self._sync_redis.publish(self.channel, payload)
+                self._sync_redis = redis.Redis.from_url(self.redis_url)
+            self._sync_redis.publish(self.channel, payload)
+        except (OSError, RedisError):
+            # The change is committed: failing it now would not undo it. App processes that
+            # cannot hear it lose their subscription too (and drop everything), or expire it.
+            log.exception("change notifications: could not publish %s", t)
 
     def _start_sender(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -293,7 +305,7 @@ class Hub:
                                 pipe.publish(self.channel, payload)
                             await pipe.execute()
                         break
-                    except (OSError, ConnectionError, TimeoutError) as exc:
+                    except (OSError, RedisError) as exc:
                         if attempt == 2:
                             raise
                         log.warning("change notifications: publish failed (%s), retrying", exc)

@@ -77,7 +77,7 @@ def test_entries_expire_and_the_cache_is_bounded():
 
 def test_forgetting_old_drops_refuses_fills_older_than_them():
     hub = changes.Hub(None)
-    cache = local_cache(hub, max_entries=1)  # remembers 4 drops
+    cache = local_cache(hub, remembered_drops=4)
     ticket = cache.ticket()
     for n in range(6):
         hub.publish("account", n)
