@@ -64,8 +64,10 @@ def tag(topic: str, key: Any = None) -> Tag:
 def _open_transaction() -> Any:
     """Tortoise's client of the transaction open in this task, or None."""
     try:
-        conn = connections.get("default")
-    except (ConfigurationError, RuntimeError):  # no database here (a CLI, a unit test)
+        # Read what this task's context holds, without connecting: ``connections.get`` would open
+        # (or, on another event loop, reopen) a connection just to answer "none open".
+        conn = connections._get_storage().get("default")
+    except (ConfigurationError, LookupError, RuntimeError):  # no database here (a CLI, a unit test)
         return None
     return conn if isinstance(conn, TransactionalDBClient) and not conn._finalized else None
 
