@@ -16,7 +16,6 @@ rejected.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,7 +161,10 @@ class PostgresUpserter(Upserter):
             await self._cm.__aexit__(None, None, None)
 
     async def _copy(self, table: str, payload: bytes) -> None:
-        await self.conn.copy_to_table(table, source=io.BytesIO(payload), columns=list(self.all_columns), format="text")
+        # The buffer itself (bytes would be taken for a path). A file-like source makes asyncpg read it
+        # in executor threads through a class it defines per call, which sits in a reference cycle
+        # with the payload until a full collection — rare in this process: memory grew with the file.
+        await self.conn.copy_to_table(table, source=memoryview(payload), columns=list(self.all_columns), format="text")
 
     async def write(self, payload: bytes, count: int) -> None:
         if self.direct:
