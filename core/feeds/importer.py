@@ -32,9 +32,10 @@ from tqdm import tqdm
 
 from core import changes
 from core.feeds.convert import BatchConverter
+from core.feeds.copyformat import CopyCodec, split_rows
 from core.feeds.reader import SOURCES, FileRange, csv_header, guess_format, split_point
 from core.feeds.spec import FORMATS, FeedSpec
-from core.feeds.writer import Upserter, copy_text_lines, encode_copy_text
+from core.feeds.writer import Upserter
 
 MAX_REPORTED = 1000  # rejections kept in the report; all of them go to the rejects file
 DEFAULT_BATCH = 10_000
@@ -90,8 +91,9 @@ class ImportReport:
 
 @dataclass
 class Batch:
-    """What a producer hands over: accepted rows (tuples, or COPY text), their line numbers, the
-    rows rejected since its previous batch, and how many rows and bytes it read since then."""
+    """What a producer hands over: accepted rows (tuples, or a COPY payload in ``payload_format``),
+    their line numbers, the rows rejected since its previous batch, and how many rows and bytes it
+    read since then."""
 
     lines: list[int]
     rows: list[tuple] | None
@@ -99,11 +101,12 @@ class Batch:
     rejections: list[tuple[int, str]]
     read: int
     advanced: int
+    payload_format: str = "text"
 
     def items(self) -> list[tuple[int, Any]]:
-        """(line, row) pairs for a row-by-row replay: a tuple, or one COPY text line."""
+        """(line, row) pairs for a row-by-row replay: a tuple, or a one-row COPY payload."""
         if self.payload is not None:
-            return list(zip(self.lines, copy_text_lines(self.payload), strict=True))
+            return list(zip(self.lines, split_rows(self.payload, self.payload_format), strict=True))
         return list(zip(self.lines, self.rows or [], strict=True))
 
 
@@ -116,12 +119,14 @@ def table_of(spec: FeedSpec) -> str:
 
 
 def produce_batches(spec: FeedSpec, path: str, fmt: str, batch_size: int, copy_stamp: str | None,
-                    encode: bool, part: tuple[int, int | None, int, list[str] | None] | None = None) -> Iterator[Batch]:
-    """Read and convert the file, or the ``part`` (start, end, lines before, CSV header) of it;
-    pure CPU and file work (runs in a thread or a child process)."""
+                    codec: CopyCodec | None, part: tuple[int, int | None, int, list[str] | None] | None = None,
+                    ) -> Iterator[Batch]:
+    """Read and convert the file, or the ``part`` (start, end, lines before, CSV header) of it, into
+    COPY payloads (``codec``) or row tuples (None); pure CPU and file work (runs in a thread or a
+    child process)."""
     required = {f.name for f in spec.fields if f.required}
     # COPY payloads carry the import stamp as their last column; tuples for SQLite do not.
-    stamp = (copy_stamp,) if encode and copy_stamp else ()
+    stamp = (copy_stamp,) if copy_stamp else ()
     start, end, line_offset, header = part or (0, None, 0, None)
     raw_range = FileRange(path, start, end)
     with io.BufferedReader(raw_range, 1 << 16) as stream:
@@ -131,11 +136,15 @@ def produce_batches(spec: FeedSpec, path: str, fmt: str, batch_size: int, copy_s
         for raw in source.batches(batch_size):
             done = converter.convert(raw)
             now = raw_range.tell()
-            yield Batch(done.lines, None if encode else list(zip(*done.columns, strict=True)),
-                        encode_copy_text(done.columns, stamp) if encode else None,
-                        done.rejections, len(raw.lines), now - position)
+            if codec is None:
+                batch = Batch(done.lines, list(zip(*done.columns, strict=True)), None, done.rejections, len(raw.lines),
+                              now - position)
+            else:
+                payload_format, payload = codec.encode(done.columns, stamp)
+                batch = Batch(done.lines, None, payload, done.rejections, len(raw.lines), now - position, payload_format)
+            yield batch
             position = now
-        yield Batch([], None if encode else [], b"" if encode else None, [], 0, raw_range.tell() - position)
+        yield Batch([], None if codec else [], b"" if codec else None, [], 0, raw_range.tell() - position)
 
 
 def _produce_in_child(args: tuple, out: Any, spool: str | None) -> None:
@@ -259,8 +268,13 @@ async def import_feed(
     size = os.path.getsize(path)
     if parallel is None:
         parallel = upserter.encodes_copy and size >= PROCESS_THRESHOLD_BYTES
-    stamp = dt.datetime.now(dt.UTC).isoformat() if spec.stamp_column else None
-    producer = _Producer((spec, path, fmt, batch_size, stamp, upserter.encodes_copy), parallel=parallel)
+    stamp = dt.datetime.now(dt.UTC).isoformat() if spec.stamp_column and upserter.encodes_copy else None
+    await upserter.open()  # first: the parser processes need the COPY codec (the columns' types)
+    try:
+        producer = _Producer((spec, path, fmt, batch_size, stamp, upserter.codec), parallel=parallel)
+    except BaseException:
+        await upserter.close()
+        raise
     rejects_file = open(rejects_path, "w", newline="", encoding="utf-8") if rejects_path else None  # noqa: SIM115
     rejects = csv.writer(rejects_file) if rejects_file else None
     if rejects:
@@ -274,7 +288,6 @@ async def import_feed(
     bar = tqdm(total=size, unit="B", unit_scale=True, desc=spec.name, disable=not progress)
     writing: asyncio.Task | None = None
     try:
-        await upserter.open()
         try:
             while True:
                 # The next batch is parsed while the previous one is being written.
@@ -309,7 +322,8 @@ async def import_feed(
 
 async def _write(upserter: Upserter, batch: Batch, report: ImportReport, reject: Any) -> None:
     try:
-        await upserter.write(batch.payload if batch.payload is not None else batch.rows, len(batch.lines))
+        await upserter.write(batch.payload if batch.payload is not None else batch.rows, len(batch.lines),
+                             batch.payload_format)
         report.accepted += len(batch.lines)
         return
     except Exception as exc:  # the database refused the batch: find the offending rows one by one
@@ -317,7 +331,7 @@ async def _write(upserter: Upserter, batch: Batch, report: ImportReport, reject:
             raise
     for line, item in batch.items():
         try:
-            await upserter.write_one(item)
+            await upserter.write_one(item, batch.payload_format)
             report.accepted += 1
         except Exception as exc:
             if _is_connection_error(exc):

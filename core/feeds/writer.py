@@ -1,7 +1,7 @@
 """Bulk upsert of one batch of rows, per database dialect.
 
-PostgreSQL: the batch arrives already encoded as COPY text (the parser process encodes it, so this
-process only moves bytes). It is COPYed into a session temp table and merged with one
+PostgreSQL: the batch arrives already encoded for COPY, binary or text (core.feeds.copyformat: the
+parser process encodes it, so this process only moves bytes). It is COPYed into a session temp table and merged with one
 ``INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`` — COPY speed for the transfer, one statement
 for the merge, and rows whose values did not change are left alone (no dead tuples on a re-import
 of the same export). Into an empty table (a first load) batches are COPYed straight into the
@@ -22,54 +22,11 @@ from typing import Any
 import asyncpg
 from tortoise import connections
 
+from core.feeds.copyformat import CopyCodec
+
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def encode_copy_text(columns: Sequence[Sequence[Any]], constants: Sequence[Any] = ()) -> bytes:
-    """Columns (and ``constants``, the same value on every row) as PostgreSQL COPY text lines.
-
-    Whole columns at a time, not value by value: a column of strings is used as it is (escaped
-    only if it holds a backslash, tab or line break); any other column is written once per
-    distinct value (``str`` of int, date, timezone-aware datetime: literals PostgreSQL reads back
-    exactly; equal values get one literal) — ~15x cheaper than the csv writer, which examines every
-    character. Every row is one line (line breaks are escaped).
-    """
-    count = len(columns[0]) if columns else 0
-    if not count:
-        return b""
-    texts = [_column_text(c) for c in columns]
-    texts += [[_text(v)] * count for v in constants]
-    return ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode()
-
-
-def _column_text(values: Sequence[Any]) -> Sequence[str]:
-    try:
-        probe = "".join(values)  # raises unless every value is a string
-    except TypeError:
-        pass
-    else:
-        if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
-            return [v.translate(_ESCAPE) for v in values]
-        return values
-    try:
-        text = {v: _text(v) for v in set(values)}
-    except TypeError:  # an unhashable value
-        return [_text(v) for v in values]
-    return list(map(text.__getitem__, values))
-
-
-def _text(value: Any) -> str:
-    return "\\N" if value is None else str(value).translate(_ESCAPE)
-
-
-def copy_text_lines(payload: bytes) -> list[bytes]:
-    """The rows of a COPY text payload, one line each."""
-    return [line + b"\n" for line in payload.split(b"\n")[:-1]]
 
 
 class Upserter:
@@ -82,6 +39,7 @@ class Upserter:
         self.client = connections.get("default")
         self.inserted = 0
         self.updated = 0
+        self.codec: CopyCodec | None = None  # set by open() where batches come encoded for COPY
 
     @staticmethod
     def for_current_database(table: str, columns: Sequence[str], key: Sequence[str], stamp_column: str | None) -> Upserter:
@@ -130,6 +88,10 @@ class PostgresUpserter(Upserter):
         await self.conn.execute("SET synchronous_commit = off; SET enable_hashjoin = off; SET enable_mergejoin = off")
         self.tmp = f"feed_tmp_{self.table}"[:63]
         self.direct = await self.conn.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {_q(self.table)})")
+        types = dict(await self.conn.fetch(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped", _q(self.table)))
+        self.codec = CopyCodec([types.get(c, "?") for c in self.all_columns])
         cols = ", ".join(map(_q, self.all_columns))
         # A temp table of exactly the written columns' types, emptied at every commit.
         await self.conn.execute(f"DROP TABLE IF EXISTS {_q(self.tmp)}")
@@ -160,29 +122,29 @@ class PostgresUpserter(Upserter):
         finally:
             await self._cm.__aexit__(None, None, None)
 
-    async def _copy(self, table: str, payload: bytes) -> None:
+    async def _copy(self, table: str, payload: bytes, fmt: str) -> None:
         # The buffer itself (bytes would be taken for a path). A file-like source makes asyncpg read it
         # in executor threads through a class it defines per call, which sits in a reference cycle
         # with the payload until a full collection — rare in this process: memory grew with the file.
-        await self.conn.copy_to_table(table, source=memoryview(payload), columns=list(self.all_columns), format="text")
+        await self.conn.copy_to_table(table, source=memoryview(payload), columns=list(self.all_columns), format=fmt)
 
-    async def write(self, payload: bytes, count: int) -> None:
+    async def write(self, payload: bytes, count: int, fmt: str = "text") -> None:
         if self.direct:
             try:
-                await self._copy(self.table, payload)  # one statement: its own transaction, no BEGIN/COMMIT trips
+                await self._copy(self.table, payload, fmt)  # one statement: its own transaction, no BEGIN/COMMIT trips
                 self.inserted += count
                 return
             except asyncpg.UniqueViolationError:
                 self.direct = False  # rows exist now: merge from here on
         async with self.conn.transaction():
-            await self._copy(self.tmp, payload)
+            await self._copy(self.tmp, payload, fmt)
             result = await self.conn.fetchrow(self.merge_sql)
         self.inserted += result["inserted"]
         self.updated += result["updated"]
 
-    async def write_one(self, line: bytes) -> None:
+    async def write_one(self, row: bytes, fmt: str = "text") -> None:
         self.direct = False
-        await self.write(line, 1)
+        await self.write(row, 1, fmt)
 
 
 class SqliteUpserter(Upserter):
@@ -199,7 +161,7 @@ class SqliteUpserter(Upserter):
         rows = await self.client.execute_query_dict(f"SELECT count(*) AS n FROM {_q(self.table)}")
         return int(rows[0]["n"])
 
-    async def write(self, rows: list[tuple], count: int) -> None:
+    async def write(self, rows: list[tuple], count: int, fmt: str = "") -> None:
         params: list[Any] = [row + self.stamp_value for row in rows]
         async with self.client.acquire_connection() as conn:
             start = conn.total_changes
@@ -212,7 +174,7 @@ class SqliteUpserter(Upserter):
             await conn.commit()
             self.changes += conn.total_changes - start
 
-    async def write_one(self, row: tuple) -> None:
+    async def write_one(self, row: tuple, fmt: str = "") -> None:
         await self.write([row], 1)
 
     async def close(self) -> None:

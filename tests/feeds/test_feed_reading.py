@@ -1,6 +1,6 @@
 """The fast paths of the feed import give exactly what the plain ones give: CSV cut with
 str.split vs the csv module, columns converted per distinct value vs row by row, the ID checks
-vs python-stdnum, COPY text encoding vs the values PostgreSQL stores."""
+vs python-stdnum, COPY binary vs COPY text (what PostgreSQL stores)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from stdnum.cn import ric, uscc
 from core.feeds import parsers as p
 from core.feeds import synthetic as syn
 from core.feeds.convert import BatchConverter
+from core.feeds.copyformat import CopyCodec, binary_rows, encode_text, text_rows
 from core.feeds.csv_source import CsvSource
 from core.feeds.reader import JsonlSource
 from core.feeds.registry import get_feed
-from core.feeds.writer import copy_text_lines, encode_copy_text
+from tests.conftest import BACKEND
 
 FIELDS = ["a", "b", "c"]
 
@@ -183,11 +184,56 @@ def test_copy_text_encoding():
     columns = [["plain", "tab\there", "back\\slash", "line\nbreak\r", "", None],
                [1, -2, 3, 10**15, 0, None],
                [dt.date(2026, 1, 2), None, dt.date(2026, 1, 2), None, None, None]]
-    payload = encode_copy_text(columns, ("2026-11-01T00:00:00+00:00",))
-    lines = copy_text_lines(payload)
+    lines = text_rows(encode_text(columns, ("2026-11-01T00:00:00+00:00",)))
     assert len(lines) == 6
     assert lines[0] == b"plain\t1\t2026-01-02\t2026-11-01T00:00:00+00:00\n"
     assert lines[1] == b"tab\\there\t-2\t\\N\t2026-11-01T00:00:00+00:00\n"
     assert lines[2].startswith(b"back\\\\slash\t3\t") and lines[3].startswith(b"line\\nbreak\\r\t1000000000000000\t")
     assert lines[4].startswith(b"\t0\t\\N") and lines[5].startswith(b"\\N\t\\N\t\\N")
-    assert encode_copy_text([[]]) == b""
+    assert encode_text([[]]) == b""
+
+
+TYPES = ["character varying", "bigint", "integer", "date", "timestamp with time zone", "boolean"]
+VALUES = [
+    ["plain", "tab\there", "back\\slash", "株洲\n市", "", None, "x"],
+    [1, -(2**63), 2**63 - 1, 0, None, 5, 5],
+    [1, -(2**31), 2**31 - 1, 0, None, 7, 7],
+    ["2026-11-15", "1949-10-01", "2000-01-01", None, dt.date(1999, 12, 31), "2026-11-15", "2026-02-28"],
+    [dt.datetime(2026, 11, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))), None,
+     dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC), None, None, None, None],
+    [True, False, None, True, True, False, False],
+]
+
+
+def test_binary_codec_falls_back_to_text_for_values_it_cannot_carry():
+    codec = CopyCodec(TYPES)
+    assert codec.encode(VALUES)[0] == "binary"
+    assert codec.encode([*VALUES[:1], [1.0, 2, 3, 4, 5, 6, 7], *VALUES[2:]])[0] == "text"  # a float in a bigint
+    assert codec.encode([*VALUES[:2], [2**31, 0, 0, 0, 0, 0, 0], *VALUES[3:]])[0] == "text"  # beyond integer
+    naive = [*VALUES[:4], [dt.datetime(2026, 1, 1)] * 7, VALUES[5]]
+    assert codec.encode(naive)[0] == "text"
+    assert CopyCodec([*TYPES[:5], "numeric"]).encode(VALUES)[0] == "text"  # a type binary is not written for
+
+
+@pytest.mark.skipif(BACKEND != "services", reason="COPY is PostgreSQL's")
+async def test_binary_and_text_copy_store_the_same_values(database):
+    from tortoise import connections
+
+    names = [f"c{i}" for i in range(len(TYPES) + 1)]
+    ddl = ", ".join(f"{n} {t}" for n, t in zip(names, [*TYPES, "timestamp with time zone"], strict=True))
+    stamp = "2026-11-23T14:15:35.123456+00:00"
+    fmt, binary = CopyCodec([*TYPES, "timestamp with time zone"]).encode(VALUES, (stamp,))
+    assert fmt == "binary"
+    async with connections.get("default").acquire_connection() as conn:
+        await conn.execute(f"CREATE TEMP TABLE by_binary ({ddl}); CREATE TEMP TABLE by_text ({ddl}); "
+                           "CREATE TEMP TABLE by_row ({ddl})".replace("{ddl}", ddl))
+        await conn.copy_to_table("by_binary", source=memoryview(binary), columns=names, format="binary")
+        await conn.copy_to_table("by_text", source=memoryview(encode_text(VALUES, (stamp,))), columns=names, format="text")
+        for row in binary_rows(binary):
+            await conn.copy_to_table("by_row", source=memoryview(row), columns=names, format="binary")
+        tables = [await conn.fetch(f"SELECT * FROM {t} ORDER BY c1 NULLS FIRST, c0") for t in ("by_text", "by_binary", "by_row")]
+    assert tables[0] == tables[1] == tables[2] and len(tables[0]) == 7
+    first = tables[0][0]  # the row of NULLs: "" stays an empty string, NULL stays NULL
+    assert (first["c0"], first["c1"], first["c2"], first["c3"], first["c4"], first["c5"]) == (
+        "", None, None, dt.date(1999, 12, 31), None, True)
+    assert tables[0][-1]["c1"] == 2**63 - 1 and tables[0][-1]["c2"] == 2**31 - 1
