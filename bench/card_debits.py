@@ -123,7 +123,7 @@ async def setup(args: argparse.Namespace) -> dict:
             c = await terminals.register_terminal(merchants[t % len(merchants)], f"POS {t}")
             creds.append({"id": c.terminal_id, "key_id": c.key_id, "secret": c.secret})
         qr.load_keyring()  # creates the key file once, before the app processes read it
-        return {"cards": cards, "terminals": creds}
+        return {"cards": cards, "terminals": creds, "merchants": [m.id for m in merchants]}
     finally:
         await db.close_db()
 
@@ -589,7 +589,8 @@ async def verify(fixture: dict, debited: int, succeeded: int) -> list[str]:
         card_ids = [c["id"] for c in fixture["cards"]]
         balances = sum(await LedgerAccount.filter(card_id__in=card_ids).values_list("balance", flat=True))
         lost = len(card_ids) * (BIG // 10) - balances
-        merchant_ids = await LedgerAccount.filter(kind="merchant").values_list("id", flat=True)
+        # This run's merchants only: without --reset the database keeps earlier runs' merchants.
+        merchant_ids = await LedgerAccount.filter(merchant_id__in=fixture["merchants"]).values_list("id", flat=True)
         gained = (await Entry.filter(account_id__in=merchant_ids).annotate(s=Sum("amount")).values("s"))[0]["s"] or 0
         recorded = (await Debit.filter(card_id__in=card_ids).annotate(s=Sum("amount")).values("s"))[0]["s"] or 0
         count = await Debit.filter(card_id__in=card_ids).count()

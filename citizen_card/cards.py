@@ -8,7 +8,6 @@ import hmac
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from citizen_card import errors, ledger
 from citizen_card.config import get_card_settings
@@ -16,6 +15,7 @@ from citizen_card.models import Card, CardEvent, LedgerAccount
 from citizen_card.numbers import is_valid_bank_card, mask_bank_card, new_card_number
 from core import changes
 from core.auth import LEVEL_TOO_LOW, Principal, audit_actor, ensure_citizen_owns
+from core.db import transaction
 from core.errors import FORBIDDEN
 from core.settings import get_settings
 
@@ -82,7 +82,7 @@ async def issue(principal: Principal) -> Card:
     if await live_card(principal.account_id) is not None:
         raise errors.ALREADY_ISSUED()
     try:
-        async with in_transaction():
+        async with transaction():
             card = await _create_card(principal.account_id)
             await _record(card, "issued", principal)
     except IntegrityError:  # a concurrent issue won the one-live-card index
@@ -96,7 +96,7 @@ async def report_loss(principal: Principal) -> Card:
         raise FORBIDDEN()
     holder_id = principal.subject_id
     ensure_citizen_owns(principal, holder_id, service_code=LOSS_SERVICE_CODE)
-    async with in_transaction():
+    async with transaction():
         card = await Card.select_for_update(no_key=True).filter(holder_id=holder_id).exclude(state="cancelled").first()
         if card is None:
             raise errors.NO_CARD()
@@ -114,7 +114,7 @@ async def unfreeze(principal: Principal) -> Card:
     """The holder found the card: active again."""
     _require_self(principal)
     _require_level(principal)
-    async with in_transaction():
+    async with transaction():
         card = await Card.select_for_update(no_key=True).filter(holder_id=principal.account_id).exclude(state="cancelled").first()
         if card is None:
             raise errors.NO_CARD()
@@ -135,7 +135,7 @@ async def replace(principal: Principal) -> Card:
     The old card's physical binding is dropped: a lost physical card must not follow."""
     _require_self(principal)
     _require_level(principal)
-    async with in_transaction():
+    async with transaction():
         old = await Card.select_for_update(no_key=True).filter(holder_id=principal.account_id).exclude(state="cancelled").first()
         if old is None:
             raise errors.NO_CARD()
@@ -165,7 +165,7 @@ async def replace(principal: Principal) -> Card:
 async def cancel(principal: Principal) -> Card:
     """Close the card for good (销卡); only with a zero balance, so no money is stranded."""
     _require_self(principal)
-    async with in_transaction():
+    async with transaction():
         card = await Card.select_for_update(no_key=True).filter(holder_id=principal.account_id).exclude(state="cancelled").first()
         if card is None:
             raise errors.NO_CARD()
@@ -203,7 +203,7 @@ async def bind_physical(principal: Principal, number: str) -> Card:
     if holder is not None and holder.id != card.id:
         raise errors.PHYSICAL_TAKEN()
     try:
-        async with in_transaction():
+        async with transaction():
             await Card.filter(id=card.id).update(physical_hash=digest, physical_masked=mask_bank_card(number))
             await _record(card, "physical_bound", principal, physical=mask_bank_card(number))
     except IntegrityError:
@@ -214,7 +214,7 @@ async def bind_physical(principal: Principal, number: str) -> Card:
 async def unbind_physical(principal: Principal) -> Card:
     _require_self(principal)
     card = await require_live_card(principal.account_id)
-    async with in_transaction():
+    async with transaction():
         await Card.filter(id=card.id).update(physical_hash=None, physical_masked=None)
         await _record(card, "physical_unbound", principal)
     return await Card.get(id=card.id)
@@ -228,7 +228,7 @@ async def set_limits(principal: Principal, per_payment: int | None, per_day: int
         if value is not None and not (0 < value <= ceiling):
             raise errors.BAD_AMOUNT(details={"max": ceiling})
     card = await require_live_card(principal.account_id)
-    async with in_transaction():
+    async with transaction():
         await Card.filter(id=card.id).update(limit_per_payment=per_payment, limit_per_day=per_day)
         await _record(card, "limits_set", principal, per_payment=per_payment, per_day=per_day)
     return await Card.get(id=card.id)

@@ -18,12 +18,12 @@ from typing import NoReturn
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from citizen_card import cards, errors, ledger, qr, terminals
 from citizen_card.models import Card, Debit, Refund, Terminal
 from citizen_card.terminals import SignedTerminal
 from core import changes
+from core.db import transaction
 from core.errors import BAD_REQUEST, CONFLICT, AppError
 
 MAX_TXN_ID = 64
@@ -159,7 +159,7 @@ async def _debit_under_lock(terminal: TerminalLike, txn_id: str, amount: int, cl
         return retry
     card, _per_payment, per_day = await _card_and_limits(claims, amount)
     merchant = await ledger.merchant_account(terminal.merchant_id)
-    async with in_transaction():
+    async with transaction():
         wallet = await ledger.lock_wallet(card.id)
         if not wallet.spendable:
             raise errors.NOT_ACTIVE(details={"state": (await Card.get(id=card.id)).state})
@@ -262,7 +262,7 @@ async def refund(terminal: TerminalLike, *, txn_id: str, amount: int, original_t
     original = await _find_debit(terminal, original_txn_id, debit_id)
     target = await cards.current_card_for_credit(original.card_id)
     try:
-        async with in_transaction():
+        async with transaction():
             locked = await Debit.select_for_update(no_key=True).get(id=original.id)
             left = locked.amount - locked.refunded
             if amount > left:

@@ -6,10 +6,10 @@ posts once."""
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from citizen_card import cards, errors, ledger
 from citizen_card.models import Journal
+from core.db import transaction
 
 
 async def credit_topup(card_id: int, amount: int, order_no: str) -> Journal:
@@ -22,7 +22,7 @@ async def credit_topup(card_id: int, amount: int, order_no: str) -> Journal:
     card = await cards.current_card_for_credit(card_id)
     clearing = await ledger.system_account(ledger.TOPUP_CLEARING)
     try:
-        async with in_transaction():
+        async with transaction():
             wallet = await ledger.lock_wallet(card.id)
             return await ledger.post("topup", order_no, [(clearing, -amount), (wallet, amount)], memo="充值")
     except IntegrityError:
@@ -43,7 +43,7 @@ async def pay_fee(holder_id: int, amount: int, order_no: str, memo: str = "") ->
     card = await cards.require_live_card(holder_id)
     fees = await ledger.system_account(ledger.FEES)
     try:
-        async with in_transaction():
+        async with transaction():
             wallet = await ledger.lock_wallet(card.id)
             if not wallet.spendable:
                 raise errors.NOT_ACTIVE(details={"state": (await cards.Card.get(id=card.id)).state})
@@ -76,7 +76,7 @@ async def refund_fee(order_no: str, refund_no: str, amount: int) -> Journal:
     card = await cards.current_card_for_credit(paid_wallet.card_id)
     fees = await ledger.system_account(ledger.FEES)
     try:
-        async with in_transaction():
+        async with transaction():
             wallet = await ledger.lock_wallet(card.id)
             earlier = await ledger.Entry.filter(
                 journal__kind="fee_refund", journal__reference__startswith=f"{order_no}:", account_id=fees.id
@@ -108,7 +108,7 @@ async def reverse_topup(order_no: str, refund_no: str, amount: int) -> Journal:
     card = await cards.current_card_for_credit(credited.card_id)
     clearing = await ledger.system_account(ledger.TOPUP_CLEARING)
     try:
-        async with in_transaction():
+        async with transaction():
             wallet = await ledger.lock_wallet(card.id)
             return await ledger.post("topup_refund", reference, [(wallet, -amount), (clearing, amount)],
                                      memo=f"充值退款 {order_no}")

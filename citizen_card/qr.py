@@ -34,11 +34,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from citizen_card import errors
 from citizen_card.config import CardSettings, get_card_settings
 from citizen_card.models import Card
+from core.db import transaction
 from core.settings import ConfigurationError, get_settings
 
 PREFIX = "ZSC1."
@@ -221,7 +221,7 @@ async def issue_token(card: Card, *, now: float | None = None) -> IssuedToken:
     if card.state != "active":
         raise errors.NOT_ACTIVE(details={"state": card.state})
     keyring = load_keyring()
-    async with in_transaction():
+    async with transaction():
         await Card.filter(id=card.id).update(qr_counter=F("qr_counter") + 1)
         counter = (await Card.filter(id=card.id).values_list("qr_counter", flat=True))[0]
     issued = int(time.time() if now is None else now)

@@ -33,12 +33,12 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from stdnum.cn import uscc
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 from citizen_card import errors
 from citizen_card.config import get_card_settings
 from citizen_card.models import LedgerAccount, Merchant, Terminal
 from core.auth import Principal
+from core.db import transaction
 from core.settings import get_settings
 from core.stores import get_stores
 
@@ -60,7 +60,7 @@ async def register_merchant(name: str, credit_code: str) -> Merchant:
     code = credit_code.strip().upper()
     if not uscc.is_valid(code):
         raise errors.BAD_CREDIT_CODE()
-    async with in_transaction():
+    async with transaction():
         merchant = await Merchant.create(name=name.strip()[:100], credit_code=code)
         await LedgerAccount.create(code=f"merchant:{merchant.id}", kind="merchant", merchant_id=merchant.id)
     return merchant

@@ -54,6 +54,8 @@ Tag = tuple[str, str | None]
 PING_EVERY = 5.0  # seconds without traffic before the subscriber checks the connection
 SILENCE_LIMIT = 10.0  # no answer to that ping for this long: the subscription is treated as lost
 TRANSACTION_WAIT_LIMIT = 60.0
+MAX_TAGS_PER_MESSAGE = 500  # a burst is split so no single message grows without bound
+_Message = tuple[str, list[tuple[str, str | None]]]  # [origin, [[topic, key], ...]] on the wire
 
 
 def tag(topic: str, key: Any = None) -> Tag:
@@ -255,7 +257,6 @@ class Hub:
     def _send(self, t: Tag) -> None:
         if self.redis_url is None:
             return
-        payload = msgspec.json.encode([self.origin, t[0], t[1]])
         loop, queue = self._loop, self._queue
         if loop is not None and queue is not None and self._sender is not None and not self._sender.done() \
                 and loop.is_running():
@@ -264,9 +265,9 @@ class Hub:
             except RuntimeError:
                 here = None
             if here is loop:
-                queue.put_nowait(payload)
+                queue.put_nowait(t)
             else:  # another thread (a Celery worker thread in tests): hand it to the sender's loop
-                loop.call_soon_threadsafe(queue.put_nowait, payload)
+                loop.call_soon_threadsafe(queue.put_nowait, t)
             return
         # Not an app process (a Celery worker, a CLI command): nobody would flush a queue before
         # the process ends, so publish now (one round trip).
@@ -275,7 +276,7 @@ class Hub:
                 import redis
 
                 self._sync_redis = redis.Redis.from_url(self.redis_url)
-            self._sync_redis.publish(self.channel, payload)
+            self._sync_redis.publish(self.channel, self._message([t]))
         except (OSError, RedisError):
             # The change is committed: failing it now would not undo it. App processes that
             # cannot hear it lose their subscription too (and drop everything), or expire it.
@@ -294,17 +295,25 @@ class Hub:
             self._redis = aioredis.Redis.from_url(self.redis_url, client_name=f"zhushida-changes-{self.origin}")
         return self._redis
 
+    def _message(self, tags: Iterable[Tag]) -> bytes:
+        """One message for several tags: ``[origin, [[topic, key], ...]]``."""
+        return msgspec.json.encode([self.origin, [list(t) for t in tags]])
+
     async def _send_loop(self, queue: asyncio.Queue) -> None:
         while True:
             batch = [await queue.get()]
             while not queue.empty():
                 batch.append(queue.get_nowait())
+            # Whatever queued up meanwhile goes as one message, each tag once: under load (many
+            # debits on a few cards) that is one PUBLISH, and one message for every subscribed
+            # process to read, per batch rather than per change.
+            tags = list(dict.fromkeys(batch))
             try:
                 for attempt in range(3):
                     try:
                         async with self._client().pipeline(transaction=False) as pipe:
-                            for payload in batch:
-                                pipe.publish(self.channel, payload)
+                            for start in range(0, len(tags), MAX_TAGS_PER_MESSAGE):
+                                pipe.publish(self.channel, self._message(tags[start:start + MAX_TAGS_PER_MESSAGE]))
                             await pipe.execute()
                         break
                     except (OSError, RedisError) as exc:
@@ -410,14 +419,15 @@ class Hub:
 
     def _on_message(self, data: bytes) -> None:
         try:
-            origin, topic, key = msgspec.json.decode(data)
+            origin, tags = msgspec.json.decode(data, type=_Message)
         except (msgspec.DecodeError, ValueError, TypeError):
             log.warning("change notifications: unreadable message %r", data[:100])
             return
         if origin == self.origin:
             return  # ours: dropped locally when published
         self.received += 1
-        self._drop_local((topic, key))
+        for topic, key in tags:
+            self._drop_local((topic, key))
 
 
 def _channel_for(redis_url: str | None) -> str:

@@ -48,11 +48,32 @@ def tortoise_config(settings: Settings, host: PluginHost) -> dict[str, Any]:
         for spec in models_specs(host)
     }
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection_config(url)},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection_config(url: str) -> str | dict[str, Any]:
+    if not url.startswith(("postgres://", "asyncpg://")):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _keep_session  # passed on to asyncpg.create_pool
+    return config
+
+
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset, run when a connection goes back to the pool: nothing beyond what asyncpg
+    always does first (roll back an open transaction, drop listeners).
+
+    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` after
+    every pooled query: a second round trip per query, everywhere. Nothing here takes advisory
+    locks, holds cursors or listens, and code that changes session settings restores them before
+    it releases its connection, or closes it (``core.feeds.writer``); tests/core/test_db_pool.py
+    holds both to that."""
 
 
 def is_initialised() -> bool:

@@ -11,7 +11,7 @@
 
 import pluggy
 
-from core.cases.records import CaseEvent  # case events (docs/cases.md)
+from core.cases.records import CaseCharge, CaseEvent  # case events and charges (docs/cases.md)
 from core.catalogue.records import (  # service declarations (docs/catalogue.md)
     Bundle,
     CertificateRef,
@@ -84,6 +84,8 @@ __all__ = [
     "RefundOutcome",
     "VerifiedNotification",
     "CONTRACT_VERSION",
+    "CaseCharge",
+    "CaseEvent",
     "CertificateField",
     "CertificateType",
     "ModelsSpec",

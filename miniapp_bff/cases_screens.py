@@ -26,6 +26,7 @@ EVENT_LABELS = {
     "paid": ("已缴费", "Fee paid"),
     "hold_released": ("待办事项已完成", "Waiting step completed"),
     "hold_added": ("等待办理条件", "Waiting for a step"),
+    "delivery_chosen": ("已选择送达方式", "Delivery method chosen"),
 }
 
 
@@ -185,11 +186,20 @@ async def case_screen(principal: Principal, case_id: int, screen: Screen) -> dic
     body["missing"] = view["missing"]
     body["missing_deadline"] = view["missing_deadline"]
     body["delivery"] = view["delivery"]
+    body["delivery_methods"] = _delivery_methods(view["item_code"])
     body["result"] = view["result"]
     body["decided_at"] = view["decided_at"]
     body["closed_at"] = view["closed_at"]
     body["timeline"] = timeline(await cases.events(case_id), view, screen)
     return body
+
+
+def _delivery_methods(item_code: str) -> list[str]:
+    """What ``POST /bff/{channel}/cases/{id}/delivery`` accepts for this case's item."""
+    from core.catalogue.registry import get_registry
+
+    item = get_registry().item(item_code)
+    return list(item.delivery.methods()) if item is not None else []
 
 
 async def act(principal: Principal, case_id: int, action: str, screen: Screen, data: dict[str, Any],

@@ -100,9 +100,15 @@ async def pay(principal: Principal, screen: Screen, kind: str, ref: str, choice:
         if not ref.isdigit():
             raise errors.NOT_FOUND()
         if kind == "case":
-            await cases.get(int(ref), principal)
+            view = await cases.get(int(ref), principal)
         else:
-            await bundles.bundle_view(int(ref), principal)
+            view = await bundles.bundle_view(int(ref), principal)
+        if view.get("payment_state") == "paid":
+            # Said plainly before any order is looked at: the same answer whichever method or
+            # key the phone sends, and no money moves.
+            from payments.errors import ALREADY_PAID
+
+            raise ALREADY_PAID(details={"kind": kind, "ref": ref})
     return await _start(screen, kind, ref, principal.account_id, principal.subject_id, choice,
                         client_key=client_key, client_ip=client_ip)
 

@@ -18,7 +18,15 @@ from litestar.types import ASGIApp
 
 from core import errors
 from core.auth import requires
-from miniapp_bff import account, cases_screens, catalogue, payment, services, wallet
+from miniapp_bff import (
+    account,
+    cases_screens,
+    catalogue,
+    delivery_choice,
+    payment,
+    services,
+    wallet,
+)
 from miniapp_bff.channels import check_channel, screen_of
 from miniapp_bff.context import citizen, subject_region
 from miniapp_bff.errors import NO_HOME_REGION
@@ -75,6 +83,21 @@ class CaseActionBody(msgspec.Struct, forbid_unknown_fields=True):
     form: dict[str, Any] | None = None
     materials: dict[str, Any] | None = None
     comment: str = ""
+
+
+class NewAddress(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    phone: str
+    region_code: str
+    detail: str
+    label: str = ""
+
+
+class DeliveryBody(msgspec.Struct, forbid_unknown_fields=True):
+    method: str  # "window" | "electronic" | "courier"
+    courier: str | None = None  # courier: a code from GET /delivery/couriers
+    address_id: int | None = None  # courier: a saved address ...
+    address: NewAddress | None = None  # ... or a new one (saved to the address book)
 
 
 class RateBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -252,6 +275,16 @@ class CasesController(Controller):
         payload = {k: v for k, v in (("form", data.form), ("materials", data.materials)) if v is not None}
         answer, _ = await once(principal, f"case:{case_id}:{action}", key_of(request),
                                lambda: cases_screens.act(principal, case_id, action, screen, payload, data.comment))
+        return no_store(request, answer)
+
+    @post("/cases/{case_id:int}/delivery", guards=CITIZEN, status_code=200,
+          summary="Choose how the result reaches me: window, electronic, or courier to an address (送达方式)")
+    async def delivery(self, request: Request, channel: FromPath[str], case_id: FromPath[int],
+                       data: JSONBody[DeliveryBody]) -> Response:
+        principal, screen = citizen(request, channel)
+        address = msgspec.structs.asdict(data.address) if data.address is not None else None
+        answer, _ = await once(principal, f"case:{case_id}:delivery", key_of(request), lambda: delivery_choice.choose(
+            principal, case_id, screen, data.method, courier=data.courier, address_id=data.address_id, address=address))
         return no_store(request, answer)
 
     @post("/rate/{case_id:int}", guards=CITIZEN, status_code=201, summary="Rate a finished case (好差评)")

@@ -5,6 +5,7 @@
 # Extra arguments go to pytest (e.g. -k wechat).
 set -uo pipefail
 source "$(dirname "$0")/bootstrap.sh" || exit 1
+set +e  # bootstrap.sh turns on errexit: both passes must run, and their statuses are read below
 
 CLEAN_ENV=(-u ZHUSHIDA_DATABASE_URL -u ZHUSHIDA_REDIS_URL -u ZHUSHIDA_BROKER_URL -u ZHUSHIDA_RESULT_BACKEND
            -u ZHUSHIDA_SANDBOX_URL -u ZHUSHIDA_ENV -u ZHUSHIDA_VAR_DIR -u ZHUSHIDA_SECRET_KEY -u ZHUSHIDA_DATA_KEYS)

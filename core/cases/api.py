@@ -24,12 +24,14 @@ from core.cases.records import CaseEvent
 from core.catalogue.registry import get_registry, workflow_of
 
 __all__ = [
+    "Case",
     "CaseEvent",
     "HOLD_PAYMENT",
     "HOLD_PICKUP",
     "add_hold",
     "attach_result",
     "case_view",
+    "choose_delivery",
     "events",
     "get",
     "get_case",
@@ -37,8 +39,10 @@ __all__ = [
     "release_hold",
     "submit",
     "transition",
+    "unseal",
 ]
 
+unseal = sealing.unseal  # a case's sealed (encrypted) form values, for the plugin that owns the item
 HOLD_PAYMENT = engine.HOLD_PAYMENT
 HOLD_PICKUP = engine.HOLD_PICKUP
 
@@ -92,6 +96,12 @@ async def attach_result(case_id: int, result: dict[str, Any], *, principal: Prin
     """Add to a decided case's result (e.g. ``{"certificate": identifier}`` by the certificate
     issuer); a ``result_attached`` event is broadcast."""
     return await engine.attach_result(case_id, result, principal=principal)
+
+
+async def choose_delivery(case_id: int, result: str, *, principal: Principal | None = None) -> Case:
+    """Record how the result is to reach the applicant (``window``, ``courier``, ``electronic``,
+    as the item offers) while it has not been handed over; the caller checked access."""
+    return await engine.choose_delivery(case_id, result, principal=principal)
 
 
 async def mark_paid(case_id: int, *, amount_fen: int, payment_ref: str) -> Case:

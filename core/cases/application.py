@@ -74,6 +74,29 @@ def merge_prefill(fields: tuple[FormField, ...], sent: dict[str, Any], prefilled
     return merged
 
 
+def checked_form(fields: tuple[FormField, ...], form: Any, prefilled: dict[str, Any]) -> tuple[dict[str, Any], list[forms.FieldError]]:
+    """The form as the applicant sent it, completed by prefill, validated: cleaned values and every
+    problem, including a verified name or ID number changed."""
+    merged = merge_prefill(fields, form, prefilled) if isinstance(form, dict) else form  # not an object: validate says so
+    cleaned, field_errors = forms.validate(fields, merged)
+    return cleaned, field_errors + not_the_verified_identity(fields, cleaned, prefilled)
+
+
+def not_the_verified_identity(fields: tuple[FormField, ...], cleaned: dict[str, Any],
+                              prefilled: dict[str, Any]) -> list[forms.FieldError]:
+    """A field filled from the applicant's verified name or ID number must hold exactly that: an
+    application cannot be made in someone else's name (a proxy's forms carry the principal's)."""
+    from core.cases.prefill import VERIFIED_KEYS
+
+    return [
+        forms.FieldError(f.key, "verified_identity", "须与实名认证信息一致，不能修改",
+                         "must be the applicant's verified identity and cannot be changed")
+        for f in fields
+        if f.prefill in VERIFIED_KEYS and f.key in prefilled and f.key in cleaned
+        and str(cleaned[f.key]).strip().upper() != str(prefilled[f.key]).strip().upper()
+    ]
+
+
 async def _material_entry(
     account_id: int, item: ServiceItem, material: Material, sent: Any, path: str, errors: list[dict[str, str]]
 ) -> dict[str, Any] | None:
@@ -167,11 +190,8 @@ async def prepare(
 ) -> Application:
     """Check form and materials together; ``errors`` lists every problem (nothing raised)."""
     fields = item.form if fields is None else fields
-    if isinstance(form, dict):
-        merged = merge_prefill(fields, form, await prefill_values(account_id, item, fields))
-    else:
-        merged = form  # not an object: forms.validate reports it
-    cleaned, field_errors = forms.validate(fields, merged)
+    prefilled = await prefill_values(account_id, item, fields) if isinstance(form, dict) else {}
+    cleaned, field_errors = checked_form(fields, form, prefilled)
     errors = [{**e.as_dict(), "field": f"{prefix}form.{e.field}" if e.field else f"{prefix}form"} for e in field_errors]
     entries, missing, material_errors = await check_materials(account_id, item, materials, prefix=f"{prefix}materials")
     errors.extend(material_errors)

@@ -257,6 +257,13 @@ async def transition(
         if act.needs_comment and not comment:
             raise E.COMMENT_REQUIRED(details={"action": action})
         changes, event_data = await apply_effect(act, case, item, principal, data)
+        sibling_events: list[CaseEvent] = []
+        if act.effect == "resubmit" and case.bundle_id is not None:  # type: ignore[attr-defined]
+            # A corrected field the bundle's merged form shares goes to the sibling cases too.
+            from core.cases.bundles import share_corrected_fields
+
+            sibling_events = await share_corrected_fields(
+                case, sealing.unseal(changes["form_data"]), event_data["fields"], principal)
         target = act.target or (changes.pop("_target", None) or case.state)
         changes["state"] = target
         updated = await Case.filter(id=case.id, version=case.version).update(version=case.version + 1, **changes)
@@ -265,7 +272,7 @@ async def transition(
         from_state = case.state
         case = await Case.get(id=case.id)
         row = await _log(case, act.name, act.effect, from_state, target, principal, comment, event_data)
-    await announce([_event_record(case, row, wf)])
+    await announce([_event_record(case, row, wf), *sibling_events])
     if act.effect in ("resubmit",):
         case = await run_auto(case.id)
     return case
@@ -468,6 +475,33 @@ async def add_hold(case_id: int, kind: str, *, principal: Principal | None = Non
             raise errors.CONFLICT(details={"case_no": case.case_no})
         case = await Case.get(id=case.id)
         row = await _log(case, "hold_added", None, case.state, case.state, principal, data={"hold": kind, **(data or {})})
+    await announce([_event_record(case, row, wf)])
+    return case
+
+
+async def choose_delivery(case_id: int, result: str, *, principal: Principal | None = None) -> Case:
+    """Change how the result reaches the applicant (window / courier / electronic) until it has
+    been handed over; logged as a ``delivery_chosen`` event. Choosing the current method is a no-op."""
+    async with transaction():
+        case = await Case.select_for_update().get_or_none(id=case_id)
+        if case is None:
+            raise errors.NOT_FOUND()
+        item = item_of(case.item_code)
+        if result not in item.delivery.methods():
+            raise E.DELIVERY_INVALID(details={"method": result, "offered": list(item.delivery.methods())})
+        wf = workflow_of(item)
+        delivered = {a.target for a in wf.actions if a.effect == "deliver" and a.target}
+        if wf.state(case.state).terminal or case.state in delivered:
+            raise E.ACTION_NOT_ALLOWED(details={"action": "choose_delivery", "state": case.state})
+        previous = case.delivery.get("result")
+        if previous == result:
+            return case
+        choice = {**case.delivery, "result": result}
+        if not await Case.filter(id=case.id, version=case.version).update(delivery=choice, version=case.version + 1):
+            raise errors.CONFLICT(details={"case_no": case.case_no})
+        case = await Case.get(id=case.id)
+        row = await _log(case, "delivery_chosen", None, case.state, case.state, principal,
+                         data={"result": result, "previous": previous})
     await announce([_event_record(case, row, wf)])
     return case
 

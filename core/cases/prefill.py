@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 PERSON_KEYS = {"person.name": "name", "person.phone": "phone", "person.id_number": "id_number"}
+# From real-name verification: a field filled from these is the applicant's own name and ID number,
+# which the form cannot change (the phone is a contact and may differ).
+VERIFIED_KEYS = frozenset({"person.name", "person.id_number"})
 
 
 async def person_prefill(account_id: int, item: Any, keys: list[str]) -> dict[str, Any]:

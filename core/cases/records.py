@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,3 +42,20 @@ class CaseEvent:
     data: dict[str, Any] = field(default_factory=dict)
     bundle_case_id: int | None = None
     due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCharge:
+    """A variable charge a case owes besides its item's fixed fee (e.g. the deed tax of a transfer),
+    answered by ``zhushida_case_charges`` and collected by the bundle's one payment.
+
+    ``code`` names the charge within its case (``deed_tax``); ``amount_fen`` is the server's
+    amount; ``settle(payment_ref)`` records it as paid (the payment's order number) and is called
+    once the payment arrived, inside the payment's transaction — it must be idempotent.
+    """
+
+    code: str
+    amount_fen: int
+    title: str
+    settle: Callable[[str], Awaitable[None]]
+    title_en: str = ""

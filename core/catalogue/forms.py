@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from core.catalogue.records import SENSITIVE_FIELD_TYPES, FormField, When
+from core.identity import resident_id
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -100,8 +101,9 @@ def _check(f: FormField, value: Any) -> tuple[Any, FieldError | None]:
         if t == "phone" and not _PHONE.match(value):
             return None, _err(k, "phone", "手机号码格式不正确", "not a valid mainland mobile number")
         if t == "id_number":
-            value = value.upper()
-            if not ric.is_valid(value):
+            try:
+                value = resident_id.validate(value)  # the compact form is what gets stored
+            except resident_id.InvalidResidentId:
                 return None, _err(k, "id_number", "身份证号码不正确", "not a valid resident ID number")
         if t == "credit_code":
             value = value.upper()

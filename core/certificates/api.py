@@ -115,12 +115,13 @@ async def issue(
     for the case is returned. ``valid_until`` defaults to the type's ``validity_days``.
     """
     ctype = certificate_type(type_code)
-    clean = validate_data(ctype, data)
-    holder_account_id = await _holder(holder_account_id)
-    if case_id is not None:
+    if case_id is not None:  # first: a second issuer of the same result (a plugin, then the platform's
+        # own listener with the case's generic data) gets the certificate, not a data error
         existing = await Certificate.filter(case_id=case_id, type_code=type_code, status=CertificateStatus.VALID).first()
         if existing is not None:
             return existing
+    clean = validate_data(ctype, data)
+    holder_account_id = await _holder(holder_account_id)
     start = valid_from or _now()
     until = valid_until or (start + timedelta(days=ctype.validity_days) if ctype.validity_days else None)
     if until is not None and until <= start:

@@ -4,7 +4,8 @@ returns the typed value, or raises :class:`RowRejected` with a reason a departme
 They are called once per distinct value of each batch (see core.feeds.convert), so repeated values
 cost one call; the ID parsers also cache across batches (feeds repeat one person's ID on many rows,
 e.g. one contribution line per month) and check the usual plain form without python-stdnum's
-Unicode clean-up, which costs ~90 µs an ID; anything else goes through python-stdnum itself.
+Unicode clean-up, which costs ~90 µs an ID; anything else goes through the full rule
+(core.identity.resident_id for IDs, python-stdnum for credit codes).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from core.feeds.spec import RowRejected
+from core.identity import resident_id as _rid
 
 Parser = Callable[[Any], Any]
 
@@ -102,41 +104,19 @@ def period(value: Any) -> str:
 
 @lru_cache(maxsize=16384)  # rows of one person come together; a bounded cache keeps memory flat
 def resident_id(value: Any) -> str:
-    """An 18-character resident ID (GB 11643): check character, birth date, and a birthplace code
-    that existed in the birth year (python-stdnum's rules and its GB/T 2260 history)."""
+    """An 18-character resident ID: the platform rule of core.identity.resident_id (check
+    character, real birth date, an address code GB/T 2260 has ever listed)."""
     raw = str(value).strip().upper()
     if len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
-        problem = _plain_ric_problem(raw)
+        problem = _rid.problem(raw)  # the clean-up would leave this form as it is: skip it
         if problem is None:
             return raw
-    else:  # other shapes (full-width digits, separators ...): python-stdnum decides
+    else:  # other shapes (full-width digits, separators ...): the full rule with its clean-up
         try:
-            return ric.validate(raw)
-        except Exception as exc:  # stdnum raises several ValidationError subclasses
-            problem = exc.__class__.__name__
+            return _rid.validate(raw)
+        except _rid.InvalidResidentId as exc:
+            problem = exc.reason
     raise RowRejected(f"not a valid resident ID number ({problem})")
-
-
-def _plain_ric_problem(raw: str) -> str | None:
-    """``ric.validate`` for 17 ASCII digits + check character, minus its per-call Unicode clean-up
-    (an identity here); the reason is the class name of the exception stdnum would raise."""
-    check = (1 - 2 * int(raw[:-1], 13)) % 11
-    if raw[-1] != ("X" if check == 10 else str(check)):
-        return "InvalidChecksum"
-    try:
-        year = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14])).year
-    except ValueError:
-        return "InvalidComponent"
-    return _birthplace_problem(raw[:6], year)
-
-
-@lru_cache(maxsize=65536)  # (county code, birth year) pairs: few in one department's data
-def _birthplace_problem(code: str, year: int) -> str | None:
-    try:
-        ric.get_birth_place(f"{code}{year:04d}01010000")  # only the code and the year are read
-    except Exception as exc:
-        return exc.__class__.__name__
-    return None
 
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

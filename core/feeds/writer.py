@@ -116,9 +116,15 @@ class PostgresUpserter(Upserter):
         )
 
     async def close(self) -> None:
+        # The pool does not reset sessions (core.db._keep_session): restore them here, or close.
         try:
+            if self.conn.is_in_transaction():
+                await self.conn.execute("ROLLBACK")
             await self.conn.execute(f"DROP TABLE IF EXISTS {_q(f'feed_tmp_{self.table}'[:63])}; "
                                     "RESET synchronous_commit; RESET enable_hashjoin; RESET enable_mergejoin")
+        except BaseException:
+            self.conn.terminate()
+            raise
         finally:
             await self._cm.__aexit__(None, None, None)
 

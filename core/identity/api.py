@@ -6,6 +6,7 @@
     data = await identity.read_personal_data(account_id, reader=principal, purpose="受理办件",
                                              fields=("name", "id_number"))  # clear text, logged
     await identity.is_region_within("430281001000", "430281000000")   # True
+    await identity.audit(request, principal, "water.meter_viewed", target=meter_no)  # audit trail
 
 Nothing here returns clear personal data without writing the access log (unless the reader is the
 citizen themself).
@@ -20,11 +21,15 @@ from typing import Any
 from core.auth import Principal, region_within
 from core.identity import accounts as _accounts
 from core.identity import pii as _pii
+from core.identity.audit import audit as _audit
 from core.identity.models import Account, AccountStatus, Department, Region
 
 mask_id_number = _pii.mask_id_number
 mask_phone = _pii.mask_phone
 mask_name = _pii.mask_name
+# Who did what to what, in the platform audit trail (core_audit_event): staff looking at a register,
+# privileged changes. ``audit(request, principal, action, target="", **details)``.
+audit = _audit
 
 
 @dataclass(frozen=True, slots=True)

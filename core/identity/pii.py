@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from core import errors
+from core.identity import resident_id
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -23,8 +24,8 @@ BAD_PHONE = errors.define(
 BAD_ID_NUMBER = errors.define(
     "identity.id_number_invalid",
     400,
-    "身份证号码不正确（长度、出生日期或校验位有误），请核对后重新输入",
-    "The resident ID number is invalid (length, birth date or check digit); check it and enter it again",
+    "身份证号码不正确（长度、出生日期、地区码或校验位有误），请核对后重新输入",
+    "The resident ID number is invalid (length, birth date, region code or check digit); check it and enter it again",
 )
 BAD_NAME = errors.define(
     "identity.name_invalid",
@@ -52,15 +53,14 @@ def normalize_phone(value: object) -> str:
 
 
 def normalize_id_number(value: object) -> str:
-    """A valid 18-digit resident ID (GB 11643: region, birth date and check digit), upper-case X."""
-    raw = str(value or "").strip().upper()
+    """A valid 18-character resident ID, upper-case X: the platform rule (core.identity.resident_id)."""
     try:
-        number = ric.validate(raw)
-    except stdnum_errors.ValidationError as exc:
-        raise BAD_ID_NUMBER(details={"field": "id_number", "reason": type(exc).__name__}) from exc
-    if len(number) != 18:
-        raise BAD_ID_NUMBER(details={"field": "id_number", "reason": "InvalidLength"})
-    return number
+        return resident_id.validate(str(value or "").strip())
+    except resident_id.InvalidResidentId as exc:
+        details = {"field": "id_number", "reason": exc.reason}
+        if exc.part:
+            details["part"] = exc.part
+        raise BAD_ID_NUMBER(details=details) from exc
 
 
 def normalize_name(value: object) -> str:

@@ -7,6 +7,8 @@
 :func:`notify` stores the message (read/unread in the app) and starts its delivery as a WeChat
 subscribe message and/or SMS by a background task with retries, as the citizen's channel settings
 say. A ``dedupe_key`` makes it idempotent: an event delivered twice makes one message.
+
+A plugin declares its own kinds at start-up with ``register_kind(MessageKind(code, ...))``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core import errors as core_errors
 from core.db import transaction
 from core.errors import define
 from core.messages.kinds import MessageKind, get_kind
+from core.messages.kinds import register_kind as register_kind  # public for plugins
 from core.messages.models import ChannelSetting, Message, WeChatGrant
 
 KIND_UNKNOWN = define("messages.kind_unknown", 400, "未知的消息类型", "Unknown message kind")

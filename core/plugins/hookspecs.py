@@ -206,6 +206,21 @@ def zhushida_case_event(event: Any) -> Any:
     """
 
 
+@hookspec
+def zhushida_case_charges(case: Any) -> Any:
+    """Return the :class:`CaseCharge` records a case of one of this plugin's items owes besides
+    its item's fixed fee (e.g. the deed tax of a transfer), a list, None — or an awaitable.
+
+    Called (contract 1.2) for every open child case when the citizen pays a bundle
+    (一件事一次办, one payment: the order keeps that quote) and again when the payment arrives: a
+    charge still answered at the quoted amount is settled, one gone or changed is refunded from
+    the payment (and collected anew by you). Answer only for your own items (``case.item_code``); leave out
+    charges already paid. Raise an ``AppError`` while a charge cannot be determined yet (a party
+    has not confirmed): the payment is refused with ``cases.bundle_charge_pending`` carrying your
+    code. Each charge's ``settle`` runs inside the payment's transaction.
+    """
+
+
 # ---- express delivery (delivery — docs/delivery.md) ---------------------------------------------
 
 

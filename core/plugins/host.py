@@ -208,10 +208,11 @@ class PluginHost:
                 return plugin_name, value, None
             except Exception as exc:  # isolation is the point: log, count, leave it out
                 elapsed = time.perf_counter() - started
-                log.warning(
-                    "plugin %r dropped from %s after %.3fs: %s",
-                    plugin_name, hook_name, elapsed, f"{type(exc).__name__}: {exc}" or "timeout",
-                )
+                if str(exc):
+                    why = f"{type(exc).__name__}: {exc}"
+                else:  # asyncio.wait_for's timeout carries no message
+                    why = "over its time budget" if isinstance(exc, TimeoutError) else type(exc).__name__
+                log.warning("plugin %r dropped from %s after %.3fs: %s", plugin_name, hook_name, elapsed, why)
                 from core.web import metrics
 
                 metrics.PLUGIN_FAILURES.labels(plugin=plugin_name, hook=hook_name).inc()

@@ -8,7 +8,7 @@ from typing import Any
 
 # The hook contract version. Plugins declare the major they were written for
 # (``ZHUSHIDA_CONTRACT = "1"`` at module level); a different major is refused at load.
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Case events of the fund centre's items: check and record on submission (a rule refusal makes
-the system refuse acceptance, with the stable code), pay out / grant on approval."""
+the system refuse acceptance, with the stable code), pay out / grant on approval, issue the proof
+of deposits on its instant approval."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from core.errors import AppError
 from plugins.provident_fund import service
-from plugins.provident_fund.items import LOAN_CODE, WITHDRAW_CODE
+from plugins.provident_fund.items import DEPOSIT_PROOF_CODE, LOAN_CODE, WITHDRAW_CODE
 from plugins.provident_fund.models import Loan, Withdrawal
 
 log = logging.getLogger("zhushida.provident_fund")
@@ -17,13 +18,16 @@ ENDED = {"reject": "refused", "refuse": "refused", "withdraw": "withdrawn", "ter
 
 async def _case_and_form(case_id: int) -> tuple[Any, dict[str, Any]]:
     from core.cases import api as cases
-    from core.cases.sealing import unseal
 
     case = await cases.get_case(case_id)
-    return case, unseal(case.form_data or {})
+    return case, cases.unseal(case.form_data or {})
 
 
 async def on_case_event(event: Any) -> None:
+    if event.item_code == DEPOSIT_PROOF_CODE and event.effect == "approve":
+        case, form = await _case_and_form(event.case_id)
+        await service.issue_deposit_proof(case, form)
+        return
     if event.item_code not in (WITHDRAW_CODE, LOAN_CODE):
         return
     from core.cases import api as cases
@@ -45,7 +49,7 @@ async def on_case_event(event: Any) -> None:
             if withdrawal is not None and withdrawal.status != "paid":
                 log.warning("withdrawal of case %s not paid out: %s", event.case_no, withdrawal.refusal_code)
         else:
-            await Loan.filter(case_no=event.case_no, status="applied").update(status="approved")
+            await service.approve_loan(event.case_no)
     elif event.effect in ENDED:
         await model.filter(case_no=event.case_no).filter(status__in=("pending", "applied")).update(
             status=ENDED[event.effect])

@@ -68,6 +68,8 @@ class Withdrawal(Model):
     amount_fen = fields.BigIntField()
     status = fields.CharField(max_length=16, default="pending")  # pending, paid, refused
     case_no = fields.CharField(max_length=64, null=True)
+    case_id = fields.BigIntField(null=True)  # the case (core.cases.api.get_case), kept to need no join
+    region_code = fields.CharField(max_length=12, null=True)  # the case's region: staff see their region's
     bank_account_masked = fields.CharField(max_length=32, default="")
     payout_txn_no = fields.CharField(max_length=32, null=True)
     refusal_code = fields.CharField(max_length=64, default="")
@@ -91,6 +93,8 @@ class Loan(Model):
     method = fields.CharField(max_length=20)
     status = fields.CharField(max_length=16, default="applied")  # applied, approved, refused
     case_no = fields.CharField(max_length=64, null=True)
+    case_id = fields.BigIntField(null=True)
+    region_code = fields.CharField(max_length=12, null=True)
     property_unit_no = fields.CharField(max_length=28, default="")
     total_interest_fen = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)

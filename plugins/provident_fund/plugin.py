@@ -1,5 +1,6 @@
 """The housing provident fund plugin (住房公积金): accounts and journal from the fund centre's feeds,
-balance widget, withdrawals (rent/purchase/retirement) and loans with repayment plans."""
+balance widget, prefill, the proof of deposits (缴存证明) as an instant e-certificate, withdrawals
+(rent/purchase/retirement) and loans with repayment plans."""
 
 from __future__ import annotations
 
@@ -33,6 +34,22 @@ def zhushida_bundles():
     from plugins.provident_fund.items import FUND_LOAN_BUNDLE
 
     return FUND_LOAN_BUNDLE
+
+
+@hookimpl
+def zhushida_certificate_types():
+    from plugins.provident_fund.items import DEPOSIT_CERTIFICATE
+
+    return DEPOSIT_CERTIFICATE
+
+
+@hookimpl
+def zhushida_form_prefill(account_id, item, keys):
+    from plugins.provident_fund import service
+
+    if not any(k in service.PREFILL for k in keys):
+        return None
+    return service.prefill(account_id, item, keys)
 
 
 @hookimpl

@@ -3,15 +3,16 @@ own accounts (found by their verified resident ID); staff of the fund centre see
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core import errors
-from core.auth import ensure_citizen_owns, principal_of, requires
+from core.auth import ensure_citizen_owns, principal_of, requires, significant_prefix
 from plugins.provident_fund import loans, rules, service
-from plugins.provident_fund.items import LOAN, LOAN_CODE, WITHDRAW, WITHDRAW_CODE
+from plugins.provident_fund.items import DEPOSIT_PROOF, LOAN, LOAN_CODE, WITHDRAW, WITHDRAW_CODE
 from plugins.provident_fund.models import Loan, Withdrawal
 
 citizen = requires("citizen", min_level=2)
@@ -38,29 +39,46 @@ async def my_journal(request: Request, account_no: FromQuery[str | None] = None,
 
 
 async def _submit(request: Request, item: Any, body: dict[str, Any]) -> Any:
-    """Check the rules first (a clear 4xx refusal), then apply through the case engine."""
+    """Check the fund centre's rules first — a clear 4xx refusal, nothing written — then apply
+    through the case engine, which fills the prefilled fields, validates the whole form (a malformed
+    one is its 422 with every error) and checks the rules again on submission."""
     from core.cases import api as cases
-    from core.catalogue.forms import validate
+    from core.catalogue.api import validate_form
     from core.identity import api as identity
 
     p = principal_of(request)
-    form = dict(body.get("form") or {})
+    sent = body.get("form") or {}
+    # The fields the platform prefills are the engine's to fill; the rest are typed here for the rules.
+    checkable = tuple(dataclasses.replace(f, required=False) if f.prefill else f for f in item.form)
+    cleaned, problems = validate_form(checkable, sent)
+    if not problems:
+        id_number = await service.id_number_of(p.subject_id, p, item.name)  # the verified one, not the form's
+        account = await service.chosen_account(p.subject_id, p, item.name, cleaned.get("fund_account_no"))
+        if item is WITHDRAW:
+            await service.check_withdrawal(account, cleaned, id_number)
+        else:
+            rules.check_loan(account, cleaned["loan_amount_fen"], cleaned["loan_months"], service.today())
     info = await identity.get_account(p.subject_id)
-    data = await identity.read_personal_data(p.subject_id, reader=p, purpose=item.name,
-                                             fields=("name", "id_number", "phone"))
-    form.setdefault("applicant_name", data.name)
-    form.setdefault("applicant_id_number", data.id_number)
-    if data.phone:
-        form.setdefault("phone", data.phone)
-    validate(item.form, form)
-    account = await service.main_account(p.subject_id, p, item.name)
-    if item is WITHDRAW:
-        await service.check_withdrawal(account, form, data.id_number)
-    else:
-        rules.check_loan(account, int(form["loan_amount_fen"]), int(form["loan_months"]), service.today())
     region = body.get("region_code") or (info.home_region_code if info else None)
-    return await cases.submit(p, item.implementation_code, region_code=region, form=form,
+    return await cases.submit(p, item.implementation_code, region_code=region, form=sent,
                               materials=body.get("materials"), delivery=body.get("delivery"))
+
+
+@post("/deposit-proofs", guards=[citizen])
+async def deposit_proof(request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    """缴存证明: the account (named, else the main one) must be the citizen's; then applied as the
+    instant item, so the certificate is in the wallet when this returns."""
+    from core.cases import api as cases
+    from core.identity import api as identity
+
+    p = principal_of(request)
+    account = await service.chosen_account(p.subject_id, p, DEPOSIT_PROOF.name, data.get("account_no"))
+    info = await identity.get_account(p.subject_id)
+    case = await cases.submit(p, DEPOSIT_PROOF.implementation_code,
+                              region_code=data.get("region_code") or info.home_region_code,
+                              form={"proof_use": data.get("proof_use", "other"), "fund_account_no": account.account_no})
+    view = await cases.get(case.id, p)
+    return {"case_id": case.id, "case_no": case.case_no, "state": view["state"], "result": view.get("result")}
 
 
 @post("/withdrawals", guards=[citizen])
@@ -109,16 +127,20 @@ async def loan_plan(principal_fen: Annotated[int, QueryParameter(ge=1, le=10**10
 
 @get("/staff/applications", guards=[staff])
 async def staff_applications(request: Request, status: FromQuery[str | None] = None) -> dict[str, Any]:
-    """The fund centre's workbench view of withdrawals and loans (its own department only)."""
+    """The fund centre's workbench view of withdrawals and loans: its own department only, and for
+    staff only the applications whose case lies in their region (an admin sees all)."""
     from core.identity import api as identity
 
     p = principal_of(request)
-    if p.kind == "staff":
-        department = await identity.get_department_by_id(p.department_id) if p.department_id else None
-        if department is None or department.code != WITHDRAW.department_code:
-            raise errors.FORBIDDEN(details={"reason": "not staff of the fund centre"})
     withdrawals = Withdrawal.all().order_by("-id")
     loans_q = Loan.all().order_by("-id")
+    if p.kind == "staff":
+        department = await identity.get_department_by_id(p.department_id) if p.department_id else None
+        if department is None or department.code != WITHDRAW.department_code or not p.region_code:
+            raise errors.FORBIDDEN(details={"reason": "not staff of the fund centre"})
+        prefix = significant_prefix(p.region_code)
+        withdrawals = withdrawals.filter(region_code__startswith=prefix)
+        loans_q = loans_q.filter(region_code__startswith=prefix)
     if status:
         withdrawals, loans_q = withdrawals.filter(status=status), loans_q.filter(status=status)
     return {"withdrawals": [service.withdrawal_view(w) for w in await withdrawals.limit(200)],
@@ -126,4 +148,5 @@ async def staff_applications(request: Request, status: FromQuery[str | None] = N
             "items": [WITHDRAW_CODE, LOAN_CODE]}
 
 
-ROUTES = [my_accounts, my_journal, apply_withdrawal, my_withdrawals, apply_loan, my_loan, loan_plan, staff_applications]
+ROUTES = [my_accounts, my_journal, deposit_proof, apply_withdrawal, my_withdrawals, apply_loan, my_loan, loan_plan,
+          staff_applications]

@@ -13,15 +13,15 @@ log = logging.getLogger("zhushida.provident_fund")
 async def reconcile_pending() -> int:
     """Pay out withdrawals whose case was approved while the payout did not run (a listener that
     failed after the approval): the case history is the truth, the payout is idempotent."""
-    from core.cases.models import Case
+    from core.cases import api as cases
     from plugins.provident_fund import service
     from plugins.provident_fund.items import WITHDRAW_CODE
     from plugins.provident_fund.models import Withdrawal
 
     paid = 0
-    for withdrawal in await Withdrawal.filter(status="pending"):
-        case = await Case.get_or_none(case_no=withdrawal.case_no, item_code=WITHDRAW_CODE)
-        if case is not None and case.state in ("approved", "delivered", "closed"):
+    for withdrawal in await Withdrawal.filter(status="pending").exclude(case_id=None):
+        case = await cases.get_case(withdrawal.case_id)
+        if case is not None and case.item_code == WITHDRAW_CODE and case.state in ("approved", "delivered", "closed"):
             done = await service.pay_out(withdrawal.case_no)
             paid += int(done is not None and done.status == "paid")
     if paid:

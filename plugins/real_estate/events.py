@@ -18,10 +18,9 @@ async def on_case_event(event: Any) -> None:
     if event.item_code not in (TRANSFER_CODE, MORTGAGE_CODE):
         return
     from core.cases import api as cases
-    from core.cases.sealing import unseal
 
     case = await cases.get_case(event.case_id)
-    form = unseal(case.form_data or {})
+    form = cases.unseal(case.form_data or {})
     if event.kind == "submitted":
         try:
             if event.item_code == TRANSFER_CODE:

@@ -84,6 +84,8 @@ class Transfer(Model):
     buyer_confirmed_at = fields.DatetimeField(null=True)
     status = fields.CharField(max_length=16, default="awaiting")  # awaiting, confirmed, tax_paid, registered, refused
     case_no = fields.CharField(max_length=64, null=True)
+    # Set when the case is a child of 我要买卖二手房: the deed tax is then paid with the bundle.
+    bundle_case_id = fields.BigIntField(null=True)
     payment_order_no = fields.CharField(max_length=64, null=True)
     new_cert_no = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -38,9 +38,9 @@ def zhushida_bundles():
 
 @hookimpl
 def zhushida_certificate_types():
-    from plugins.real_estate.items import PROPERTY_CERTIFICATE
+    from plugins.real_estate.items import PROPERTY_CERTIFICATE, REGISTRATION_PROOF
 
-    return PROPERTY_CERTIFICATE
+    return [PROPERTY_CERTIFICATE, REGISTRATION_PROOF]
 
 
 @hookimpl
@@ -66,6 +66,17 @@ def zhushida_payment_purposes():
 
 
 @hookimpl
+def zhushida_case_charges(case):
+    from plugins.real_estate.items import TRANSFER_CODE
+
+    if case.item_code != TRANSFER_CODE:
+        return None
+    from plugins.real_estate import service
+
+    return service.deed_tax_charges(case)
+
+
+@hookimpl
 def zhushida_form_prefill(account_id, item, keys):
     if "property.unit_no" not in keys:
         return None
@@ -77,6 +88,15 @@ def zhushida_form_prefill(account_id, item, keys):
         return {"property.unit_no": units[0]} if len(units) == 1 else {}
 
     return answer()
+
+
+@hookimpl
+def zhushida_home_widgets(user, region, channel):
+    if user is None or getattr(user, "kind", None) != "citizen" or user.level < 2:
+        return None
+    from plugins.real_estate import service
+
+    return service.home_widget(user)
 
 
 @hookimpl

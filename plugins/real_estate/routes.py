@@ -60,13 +60,12 @@ async def my_transfers(request: Request) -> dict[str, Any]:
 async def confirm_transfer(request: Request, transfer_id: FromPath[int]) -> dict[str, Any]:
     """The seller confirms the sale; the transfer case stops waiting for them."""
     from core.cases import api as cases
-    from core.cases.models import Case
 
     transfer = await Transfer.get_or_none(id=transfer_id)
     if transfer is None or transfer.status in ("refused", "registered"):
         raise errors.NOT_FOUND()
     transfer = await service.confirm_as_seller(transfer, principal_of(request))
-    case = await Case.get_or_none(case_no=transfer.case_no)
+    case = await cases.Case.get_or_none(case_no=transfer.case_no)
     if case is not None:
         await cases.release_hold(case.id, "seller_confirmation", data={"seller": "confirmed"})
     return service.transfer_view(transfer)
@@ -77,7 +76,6 @@ async def staff_property(request: Request, unit_no: FromPath[str]) -> dict[str, 
     """The register as a reviewer sees it: owners (masked), encumbrances, transfers of the unit.
     Staff of the registration centre only; each look is audited in the platform's audit trail."""
     from core.identity import api as identity
-    from core.models import AuditEvent
 
     p = principal_of(request)
     if p.kind == "staff":
@@ -86,7 +84,7 @@ async def staff_property(request: Request, unit_no: FromPath[str]) -> dict[str, 
             raise errors.FORBIDDEN(details={"reason": "not staff of the registration centre"})
     if not await Property.exists(unit_no=unit_no):
         raise service.NO_PROPERTY(details={"unit_no": unit_no})
-    await AuditEvent.create(actor=f"{p.kind}:{p.account_id}", action="real_estate.property_viewed", target=unit_no)
+    await identity.audit(request, p, "real_estate.property_viewed", target=unit_no)
     transfers = await Transfer.filter(unit_no=unit_no).order_by("-id")
     return {**await service.property_view(unit_no), "transfers": [service.transfer_view(t) for t in transfers]}
 

@@ -67,6 +67,32 @@ async def property_view(unit_no: str) -> dict[str, Any]:
     }
 
 
+async def home_widget(principal: Any):
+    """My properties (我的不动产) on the home screen, with an alert for any mortgage or seizure —
+    read for the person the caller acts as (``subject_id``), never anyone else."""
+    from core.hooks import Widget
+
+    units = await owned_units(principal.subject_id, principal, "首页卡片：我的不动产")
+    if not units:
+        return None
+    props = {p.unit_no: p for p in await Property.filter(unit_no__in=units)}
+    encs = await Encumbrance.filter(unit_no__in=units, status="active")
+    rows = []
+    for unit in units:
+        kinds = {e.kind for e in encs if e.unit_no == unit}
+        prop = props.get(unit)
+        rows.append({"unit_no": unit, "cert_no": prop.cert_no if prop else "", "address": prop.address if prop else "",
+                     "mortgaged": "mortgage" in kinds, "seized": "seizure" in kinds})
+    mortgaged = sum(r["mortgaged"] for r in rows)
+    seized = sum(r["seized"] for r in rows)
+    alerts = ([{"kind": "seized", "count": seized, "text": f"{seized}处不动产已被查封",
+                "text_en": f"{seized} propert{'y is' if seized == 1 else 'ies are'} seized"}] if seized else []) + \
+             ([{"kind": "mortgaged", "count": mortgaged, "text": f"{mortgaged}处不动产已抵押",
+                "text_en": f"{mortgaged} propert{'y is' if mortgaged == 1 else 'ies are'} mortgaged"}] if mortgaged else [])
+    return Widget("properties", "我的不动产", "My properties",
+                  {"count": len(rows), "properties": rows, "alerts": alerts}, order=30)
+
+
 def deed_tax(price_fen: int, area_m2_x100: int) -> tuple[int, int]:
     rate = DEED_TAX_BP_SMALL if area_m2_x100 <= SMALL_HOME_M2_X100 else DEED_TAX_BP_LARGE
     return rate, (price_fen * rate + 5_000) // 10_000  # rounded half up to the fen
@@ -93,7 +119,8 @@ async def open_transfer(case: Any, form: dict[str, Any]) -> Transfer:
     rate, tax = deed_tax(int(form["price_fen"]), prop.area_m2_x100)
     return await Transfer.create(unit_no=prop.unit_no, buyer_account_id=case.applicant_id, seller_account_id=None,
                                  price_fen=int(form["price_fen"]), deed_tax_rate_bp=rate, deed_tax_fen=tax,
-                                 buyer_confirmed_at=dt.datetime.now(dt.UTC), case_no=case.case_no, status="awaiting")
+                                 buyer_confirmed_at=dt.datetime.now(dt.UTC), case_no=case.case_no, status="awaiting",
+                                 bundle_case_id=getattr(case, "bundle_id", None))
 
 
 async def confirm_as_seller(transfer: Transfer, principal: Any) -> Transfer:
@@ -162,10 +189,13 @@ def transfer_view(t: Transfer) -> dict[str, Any]:
     return {"id": t.id, "case_no": t.case_no, "unit_no": t.unit_no, "price_fen": t.price_fen,
             "deed_tax_rate_bp": t.deed_tax_rate_bp, "deed_tax_fen": t.deed_tax_fen, "status": t.status,
             "buyer_confirmed": t.buyer_confirmed_at is not None, "seller_confirmed": t.seller_confirmed_at is not None,
-            "deed_tax_order_no": t.payment_order_no, "new_cert_no": t.new_cert_no}
+            "deed_tax_order_no": t.payment_order_no, "new_cert_no": t.new_cert_no, "bundle_case_id": t.bundle_case_id}
 
 
-# ---- deed tax (payment purpose "deed_tax", ref = transfer id) --------------------------------------
+# ---- deed tax: its own payment (purpose "deed_tax", ref = transfer id), or a charge of the bundle ----
+
+PAY_WITH_BUNDLE = errors.define("real_estate.pay_with_bundle", 409, "该交易通过“我要买卖二手房”办理，契税随一件事一并缴纳",
+                                "This transfer is part of a bundle: its deed tax is paid with the bundle's one payment")
 
 
 async def describe_deed_tax(ref: str, payer_account_id: int):
@@ -176,6 +206,8 @@ async def describe_deed_tax(ref: str, payer_account_id: int):
         raise errors.NOT_FOUND()
     if transfer.payment_order_no:
         raise NOTHING_TO_PAY()
+    if transfer.bundle_case_id is not None:
+        raise PAY_WITH_BUNDLE()
     if transfer.seller_confirmed_at is None:
         raise NOT_CONFIRMED()
     return PurposeQuote(amount_fen=transfer.deed_tax_fen, subject=f"契税 {transfer.unit_no}",
@@ -183,14 +215,35 @@ async def describe_deed_tax(ref: str, payer_account_id: int):
 
 
 async def deed_tax_paid(order) -> None:
-    """Inside the payments transaction: record, then release the case's hold in the background."""
+    await record_deed_tax(int(order.purpose_ref), order.order_no)
+
+
+async def record_deed_tax(transfer_id: int, order_no: str) -> None:
+    """Inside the payment's transaction: record the tax as paid (once; a repeat changes nothing),
+    then release the case's ``deed_tax`` hold in the background once the payment committed."""
     from core import tasks
     from plugins.real_estate.tasks import release_deed_tax_hold
 
-    updated = await Transfer.filter(id=int(order.purpose_ref), payment_order_no=None).update(
-        payment_order_no=order.order_no, status="tax_paid")
+    updated = await Transfer.filter(id=transfer_id, payment_order_no=None).update(
+        payment_order_no=order_no, status="tax_paid")
     if updated:
-        await tasks.enqueue(release_deed_tax_hold, transfer_id=int(order.purpose_ref))
+        await tasks.enqueue(release_deed_tax_hold, transfer_id=transfer_id)
+
+
+async def deed_tax_charges(case: Any) -> list:
+    """``zhushida_case_charges`` of a transfer inside 我要买卖二手房: its deed tax, known once the
+    seller confirmed (the price is then agreed by both); none once paid or refused."""
+    import functools
+
+    from core.hooks import CaseCharge
+
+    transfer = await Transfer.get_or_none(case_no=case.case_no)
+    if transfer is None or transfer.payment_order_no or transfer.status in ("refused", "registered"):
+        return []
+    if transfer.seller_confirmed_at is None:
+        raise NOT_CONFIRMED()
+    return [CaseCharge("deed_tax", transfer.deed_tax_fen, f"契税 {transfer.unit_no}",
+                       functools.partial(record_deed_tax, transfer.id), title_en=f"Deed tax {transfer.unit_no}")]
 
 
 # ---- mortgage -------------------------------------------------------------------------------------
@@ -207,12 +260,37 @@ async def check_mortgage(unit_no: str, owner_keys: list[str]) -> Property:
     return prop
 
 
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    first_of_next = dt.date(day.year + year, month + 1, 1)
+    last_day = ((first_of_next.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
+    return first_of_next.replace(day=min(day.day, last_day))
+
+
 async def register_mortgage(case: Any, form: dict[str, Any]) -> Encumbrance:
+    """On approval: an active mortgage on the unit (from then on it cannot be transferred) and the
+    不动产登记证明 issued to the mortgagor as an e-certificate (once per case)."""
+    from core.certificates import api as certificates
+    from core.identity import api as identity
+    from plugins.real_estate.items import PROOF_TYPE
+
     ref_no = f"湘({today().year})株洲市不动产证明第{case.id:07d}号"
+    starts = today()
+    months = form.get("loan_months")  # absent on cases submitted before the term was asked
+    ends = _add_months(starts, int(months)) - dt.timedelta(days=1) if months else None
     enc, _created = await Encumbrance.get_or_create(
         ref_no=ref_no,
         defaults={"unit_no": form["property_unit_no"], "kind": "mortgage", "holder": form["mortgagee"],
-                  "amount_fen": int(form["loan_amount_fen"]), "starts_on": today(), "status": "active",
-                  "case_no": case.case_no})
-    await _attach(case.id, {"registration_ref": ref_no})
+                  "amount_fen": int(form["loan_amount_fen"]), "starts_on": starts, "ends_on": ends,
+                  "status": "active", "case_no": case.case_no})
+    prop = await Property.get(unit_no=enc.unit_no)
+    person = await identity.read_personal_data(case.applicant_id, reader=PLUGIN, purpose="不动产抵押权登记",
+                                               fields=("name", "id_number"))
+    cert = await certificates.issue(PROOF_TYPE, case.applicant_id, {
+        "cert_no": enc.ref_no, "right": "抵押权", "mortgagee": enc.holder, "mortgagor_name": person.name,
+        "mortgagor_id_number": person.id_number, "unit_no": enc.unit_no, "address": prop.address,
+        "secured_amount_fen": enc.amount_fen,
+        "term": f"{enc.starts_on.isoformat()} 至 {enc.ends_on.isoformat() if enc.ends_on else ''}".strip(),
+        "registered_on": enc.starts_on.isoformat()}, case_id=case.id, region_code=case.region_code)
+    await _attach(case.id, {"registration_ref": ref_no, "certificate": cert.identifier})
     return enc

@@ -9,11 +9,10 @@ from core.tasks import task
 async def release_deed_tax_hold(transfer_id: int) -> None:
     """The deed tax is paid: let the transfer case be accepted (its ``deed_tax`` hold released)."""
     from core.cases import api as cases
-    from core.cases.models import Case
     from plugins.real_estate.models import Transfer
 
     transfer = await Transfer.get(id=transfer_id)
-    case = await Case.get_or_none(case_no=transfer.case_no)
+    case = await cases.Case.get_or_none(case_no=transfer.case_no)
     if case is not None:
         await cases.release_hold(case.id, "deed_tax", data={"order_no": transfer.payment_order_no})
 

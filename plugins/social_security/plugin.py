@@ -51,6 +51,15 @@ def zhushida_case_event(event):
 
 
 @hookimpl
+def zhushida_form_prefill(account_id, item, keys):
+    from plugins.social_security import service
+
+    if not any(k in service.PREFILL for k in keys):
+        return None
+    return service.prefill(account_id, item, keys)
+
+
+@hookimpl
 def zhushida_home_widgets(user, region, channel):
     if user is None or getattr(user, "kind", None) != "citizen" or user.level < 2:
         return None
@@ -71,18 +80,27 @@ def zhushida_home_widgets(user, region, channel):
 
 @hookimpl
 def zhushida_tasks():
-    from plugins.social_security.tasks import register_message_kind, remind_pension_certification
+    from plugins.social_security.tasks import (
+        apply_pending_contact_changes,
+        register_message_kind,
+        remind_pension_certification,
+    )
 
     register_message_kind()
-    return [remind_pension_certification]
+    return [remind_pension_certification, apply_pending_contact_changes]
 
 
 @hookimpl
 def zhushida_periodic_tasks(settings):
-    from plugins.social_security.tasks import remind_pension_certification
+    from plugins.social_security.tasks import (
+        apply_pending_contact_changes,
+        remind_pension_certification,
+    )
 
     return [PeriodicTask("social_security.remind_pension_certification", remind_pension_certification,
-                         every_seconds=24 * 3600)]
+                         every_seconds=24 * 3600),
+            PeriodicTask("social_security.apply_pending_contact_changes", apply_pending_contact_changes,
+                         every_seconds=3600)]
 
 
 @hookimpl

@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.functions import Count, Max, Sum
 
 from core import errors
+from core.db import transaction
 from core.feeds import pii
 from plugins.social_security.items import CERT_TYPE
 from plugins.social_security.models import Contribution, InsuredPerson, PensionCertification
@@ -17,6 +18,14 @@ from plugins.social_security.models import Contribution, InsuredPerson, PensionC
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PLUGIN = "plugin:social_security"
 STATUS_ZH = {"active": "参保缴费", "suspended": "暂停缴费", "retired": "离退休", "terminated": "终止参保"}
+INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险", "injury": "工伤保险"}
+# Prefill keys (免填写) answered from the insured record, for this plugin's forms and any other's.
+PREFILL = {
+    "social_security.status": lambda p: p.status,
+    "social_security.employer": lambda p: p.employer_name,
+    "social_security.insured_since": lambda p: p.insured_since.isoformat(),
+    "social_security.phone": lambda p: pii.decrypt(p.phone_enc, "ss.phone"),
+}
 
 NOT_INSURED = errors.define("social_security.not_insured", 404, "未查询到您的参保记录", "No social insurance record found for you")
 NOT_RETIRED = errors.define("social_security.not_retired", 409, "您不是养老金领取人员，无需进行资格认证",
@@ -62,11 +71,29 @@ async def contributions(person_key: str, year: int | None) -> list[dict[str, Any
              "employer_fen": r.employer_fen, "paid_on": r.paid_on.isoformat() if r.paid_on else None} for r in rows]
 
 
+async def prefill(account_id: int, item: Any, keys: list[str]) -> dict[str, Any]:
+    """The keys of ``PREFILL`` asked for, from the citizen's own record (nothing for anyone else)."""
+    wanted = [k for k in keys if k in PREFILL]
+    if not wanted:
+        return {}
+    person, _ = await person_of(account_id, PLUGIN, f"免填写 {getattr(item, 'name', '')}"[:128])
+    if person is None:
+        return {}
+    values = {k: PREFILL[k](person) for k in wanted}
+    return {k: v for k, v in values.items() if v not in (None, "")}  # what the record holds, nothing else
+
+
+def insurances_line(summary: dict[str, Any]) -> str:
+    """参保险种及缴费月数 as printed on the proof, e.g. 养老保险3个月；医疗保险3个月."""
+    return "；".join(f"{INSURANCE_ZH[k]}{summary[k]['months']}个月" for k in INSURANCE_ZH if k in summary)
+
+
 async def proof_data(person: InsuredPerson, name: str, id_number: str) -> dict[str, Any]:
     summary = await contribution_summary(person.person_key)
     pension = summary.get("pension", {})
     data = {"name": name, "id_number": id_number, "status": STATUS_ZH[person.status],
-            "insured_since": person.insured_since.isoformat(), "pension_months": int(pension.get("months", 0)),
+            "insured_since": person.insured_since.isoformat(), "insurances": insurances_line(summary),
+            "pension_months": int(pension.get("months", 0)),
             "last_period": pension.get("last_period"), "employer": person.employer_name}
     return {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -107,11 +134,33 @@ async def certify_pension(principal: Any) -> PensionCertification:
         raise ALREADY_CERTIFIED(details={"year": year}) from None
 
 
-async def change_phone(case: Any, form: dict[str, Any]) -> bool:
-    person, _data = await person_of(case.applicant_id, PLUGIN, "参保人员联系方式变更")
+async def verify_contact_applicant(case: Any) -> None:
+    """On submission of a contact change: the bureau must hold a record of the applicant, else
+    the system refuses acceptance (不予受理) with ``social_security.not_insured``."""
+    from core.cases import api as cases
+
+    person, _data = await person_of(case.applicant_id, PLUGIN, "受理参保人员联系方式变更")
     if person is None:
-        return False
-    phone = form["new_phone"]
-    await InsuredPerson.filter(id=person.id).update(phone_enc=pii.encrypt(phone, "ss.phone"),
-                                                    phone_masked=pii.mask_phone(phone))
-    return True
+        error = NOT_INSURED()
+        await cases.transition(case.id, "reject", None, comment=f"{error.code}: {error.message}")
+
+
+async def change_phone(case: Any, form: dict[str, Any]) -> dict[str, Any]:
+    """The clerk's 办理变更 (workflow action ``apply_change``): the new phone goes to the insured
+    record (encrypted); the case result says what was applied (masked)."""
+    from core.cases import api as cases
+
+    person, _data = await person_of(case.applicant_id, PLUGIN, "参保人员联系方式变更")
+    if person is None:  # the record left the bureau's feed after acceptance
+        result = {"applied": False, "message": NOT_INSURED.zh, "message_en": NOT_INSURED.en}
+    else:
+        phone = form["new_phone"]
+        async with transaction():
+            await InsuredPerson.filter(id=person.id).update(phone_enc=pii.encrypt(phone, "ss.phone"),
+                                                            phone_masked=pii.mask_phone(phone))
+            result = {"applied": True, "phone": pii.mask_phone(phone), "previous_phone": person.phone_masked}
+            await cases.attach_result(case.id, result)
+        return result
+    with contextlib.suppress(errors.AppError):
+        await cases.attach_result(case.id, result)
+    return result

@@ -1,4 +1,5 @@
-"""Periodic work of the bureau: remind retirees whose yearly pension certification is due."""
+"""Periodic work of the bureau: remind retirees whose yearly pension certification is due, and
+apply contact changes whose staff step was taken but whose listener failed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ KIND = "social_security.pension_certification_due"
 
 
 def register_message_kind() -> None:
-    from core.messages.kinds import MessageKind, register_kind
+    from core.messages.api import MessageKind, register_kind
 
     register_kind(MessageKind(KIND, "养老金资格认证提醒", "Pension certification due",
                               "您{year}年度的养老金领取资格认证尚未完成，请在诸事达App完成人脸认证。",
@@ -33,3 +34,28 @@ async def remind_pension_certification() -> int:
         await messages.notify(row.account_id, KIND, params={"year": year}, dedupe_key=f"{KIND}:{year}:{row.person_key}")
         sent += 1
     return sent
+
+
+DECIDED = ("approved", "delivered", "closed")
+REPAIR_WINDOW_DAYS = 30  # a failed listener is noticed within the hour; older cases are not rescanned
+
+
+@task("social_security.apply_pending_contact_changes")
+async def apply_pending_contact_changes() -> int:
+    """A contact change is written by the case-event listener after the clerk's ``apply_change``
+    committed; if that listener failed, the case is decided but has no result. Apply those (the
+    write is the same each time, so a late duplicate changes nothing)."""
+    import datetime as dt
+
+    from core.cases import api as cases
+    from plugins.social_security import service
+    from plugins.social_security.items import CONTACT_CODE
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=REPAIR_WINDOW_DAYS)
+    applied = 0
+    for case in await cases.Case.filter(item_code=CONTACT_CODE, state__in=DECIDED, decided_at__gte=since):
+        if case.result:
+            continue
+        await service.change_phone(case, cases.unseal(case.form_data or {}))
+        applied += 1
+    return applied

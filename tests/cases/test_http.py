@@ -208,6 +208,12 @@ async def test_bundle_over_http(client, demo):
     body = {"bundle_code": "demo.buy_house", "client_key": "bundle-key-01",
             "form": {"phone": "13800138000", "amount": 1000, "reason": "buy", "property_address": "醴陵市某路1号"},
             "materials": {GJJ_CODE: {"contract": {"upload_id": r.json()["upload_id"]}, "marriage": {"paper": True}}}}
+    demo.PEOPLE[alice.account_id] = {"person.name": alice.name, "person.id_number": alice.id_number}
+    bob = await make_citizen(region_code=COUNTY)
+    other = {**body, "form": {**body["form"], "applicant_id_number": bob.id_number}}
+    refused = await client.post("/bundles", headers=alice.headers, json=other)  # one form, asked once, her own name only
+    assert refused.status_code == 422, refused.text
+    assert ("form.applicant_id_number", "verified_identity") in {(e["field"], e["code"]) for e in refused.json()["details"]["errors"]}
     first = await client.post("/bundles", headers=alice.headers, json=body)
     assert first.status_code == 201, first.text
     again = await client.post("/bundles", headers=alice.headers, json=body)
@@ -217,3 +223,28 @@ async def test_bundle_over_http(client, demo):
     assert [c["department_code"] for c in seen["cases"]] == ["demo_bdc"]  # only their own child case
     r = await client.post(f"/bundles/{first.json()['id']}/withdraw", headers=alice.headers)
     assert r.json()["status"] == "withdrawn"
+
+
+async def test_an_application_is_made_in_the_applicants_verified_name_only(client, demo):
+    operator = await make_operator(region_code=COUNTY)
+    await client.put("/catalogue/enablement", headers=operator.headers,
+                     json={"code": GJJ_CODE, "region_code": COUNTY, "enabled": True})
+    alice, bob = await make_citizen(region_code=COUNTY), await make_citizen(region_code=COUNTY)
+    demo.PEOPLE[alice.account_id] = {"person.name": alice.name, "person.id_number": alice.id_number}
+    values = (await client.get(f"/catalogue/items/{GJJ_CODE}/form", headers=alice.headers)).json()["values"]
+    form = {**values, "phone": "13800138000", "amount": 300000, "reason": "buy"}
+    upload = await client.post("/cases/uploads", headers=alice.headers, data={"item_code": GJJ_CODE, "material_key": "contract"},
+                               files={"file": ("c.pdf", PDF, "application/pdf")})
+    materials = {"contract": {"upload_id": upload.json()["upload_id"]}, "id_card": {"paper": True}, "marriage": {"paper": True}}
+    for field, other in (("applicant_id_number", bob.id_number), ("applicant_name", "李四")):
+        r = await client.post("/cases", headers=alice.headers,
+                              json={"item_code": GJJ_CODE, "form": {**form, field: other}, "materials": materials})
+        assert r.status_code == 422, r.text
+        assert [(e["field"], e["code"]) for e in r.json()["details"]["errors"]] == [(f"form.{field}", "verified_identity")]
+        assert r.json()["details"]["errors"][0]["message"] == "须与实名认证信息一致，不能修改"
+    assert (await client.get("/cases", headers=alice.headers)).json()["cases"] == []  # nothing was created
+    # Her own ID typed in full (or the masked one echoed back, or left out) is accepted.
+    r = await client.post("/cases", headers=alice.headers,
+                          json={"item_code": GJJ_CODE, "form": {**form, "applicant_id_number": alice.id_number.lower()},
+                                "materials": materials})
+    assert r.status_code == 201, r.text

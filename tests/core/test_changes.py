@@ -149,6 +149,30 @@ async def test_two_subscribers_on_redis_hear_each_other_and_not_themselves(setti
 
 
 @services_only
+async def test_a_burst_of_changes_travels_as_one_message_with_each_tag_once(settings, app):
+    first, second = changes.Hub(settings.redis_url), changes.Hub(settings.redis_url)
+    theirs = local_cache(second)
+    await first.start()
+    await second.start()
+    try:
+        for n in range(3):
+            assert theirs.put(f"card {n}", "balance", [changes.tag("card", n)], theirs.ticket())
+        assert theirs.put("other", "kept", [changes.tag("card", 99)], theirs.ticket())
+        heard = second.received
+        for n in (0, 1, 0, 2, 1, 0):  # one burst, published before the sender runs
+            first.publish("card", n)
+        await first.flush()
+        await eventually(lambda: second.received > heard)
+        await asyncio.sleep(0.2)  # anything else would have arrived by now
+        assert second.received == heard + 1
+        assert [theirs.get(f"card {n}") for n in range(3)] == [None, None, None]
+        assert theirs.get("other") == "kept"
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+@services_only
 async def test_a_cut_subscription_drops_everything_and_caches_nothing_until_it_is_back(settings, app, caplog):
     import redis.asyncio as aioredis
 

@@ -94,12 +94,13 @@ async def test_gather_awaits_concurrently_and_drops_slow_and_failing_plugins(cap
     assert [(name, widget.key, widget.data) for name, widget in results] == [("echo", "echo", {"channel": "app"})]
     assert elapsed < 1.0  # one 0.2 s budget, not the slow plugin's hour
     assert "'slow' dropped" in caplog.text and "'raising' dropped" in caplog.text
+    assert "over its time budget" in caplog.text  # a timeout says so (it carries no message of its own)
 
 
 def test_plugins_list_shows_platform_packages():
     result = CliRunner().invoke(main, ["plugins", "list"])
     assert result.exit_code == 0, result.output
-    assert "hook contract 1.1" in result.output  # minor 1: zhushida_account_merged
+    assert "hook contract 1.2" in result.output  # minor 1: zhushida_account_merged, minor 2: zhushida_case_charges
     line = next(line for line in result.output.splitlines() if line.startswith("core "))
     assert "enabled" in line and "platform" in line
 

@@ -49,6 +49,9 @@ MORTGAGE_ITEM = ServiceItem(
     basic_code="000121002000", implementation_code=MORTGAGE, name="不动产抵押登记", name_en="Mortgage registration",
     item_type="01", department_code=BDC_DEPT, department_name="株洲市不动产登记中心", category="不动产",
     form=(*_person, FormField("property_address", "不动产坐落", "Property address", "text", required=True)),
+    # The fund centre's approval, which the registration centre accepts as its e-certificate (免提交).
+    materials=(Material("loan_approval", "住房公积金贷款审批决定书", "Provident fund loan approval", required=False,
+                        certificate_types=(APPROVAL_TYPE,)),),
     legal_limit_days=30, promised_limit_days=5, fee_fen=MORTGAGE_FEE, result_type="document",
     result_name="不动产登记证明", delivery=DeliveryOptions(window=True, courier=True),
 )

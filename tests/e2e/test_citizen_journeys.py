@@ -45,7 +45,14 @@ async def settle() -> None:
 
 async def sign_in(http: httpx.AsyncClient, phone, channel: str, name: str, id_number: str, number: str) -> dict[str, str]:
     """Sign in on the channel and reach real-name level 2 in the county; returns the auth header."""
-    from core.identity.authority import add_population_record
+    headers = bearer((await log_in(http, phone, channel, number))["access_token"])
+    await verify_in_county(http, channel, headers, name, id_number)
+    return headers
+
+
+async def log_in(http: httpx.AsyncClient, phone, channel: str, number: str) -> dict:
+    """The channel's sign-in (wx.login + the getPhoneNumber button, or phone + SMS code) for a
+    new person; returns the login answer (token pair and me)."""
     from tests.support.auth import ensure_region
 
     await ensure_region(TOWNSHIP)  # the city's region tree, loaded by operators
@@ -53,22 +60,27 @@ async def sign_in(http: httpx.AsyncClient, phone, channel: str, name: str, id_nu
         wx = await phone.wx_login(f"wx-user-{number}")
         login = ok(await http.post("/bff/miniapp/login", json={"code": wx["code"]}))
         assert login["me"]["level"] == 0 and login["created"] is True
-        headers = bearer(login["access_token"])
         phone_code = await phone.wx_phone_code(number)  # the getPhoneNumber button
-        ok(await http.post("/identity/phone/link-wechat", json={"phone_code": phone_code}, headers=headers))
+        ok(await http.post("/identity/phone/link-wechat", json={"phone_code": phone_code},
+                           headers=bearer(login["access_token"])))
     else:
         ok(await http.post("/bff/app/sms-code", json={"phone": number}))
         code = await phone.last_code(number)
         login = ok(await http.post("/bff/app/login", json={"phone": number, "sms_code": code}))
         assert login["me"]["level"] == 1 and login["me"]["level_label"] == "手机号认证"
-        headers = bearer(login["access_token"])
+    return login
+
+
+async def verify_in_county(http: httpx.AsyncClient, channel: str, headers: dict, name: str, id_number: str) -> None:
+    """Real-name verification (level 2) against the population register, home region the county."""
+    from core.identity.authority import add_population_record
+
     await add_population_record(name, id_number, region_code=COUNTY)  # the public-security register
     ok(await http.post("/identity/verify/id", json={"name": name, "id_number": id_number}, headers=headers))
     ok(await http.put("/identity/me/home-region", json={"region_code": COUNTY}, headers=headers))
     me = ok(await http.get(f"/bff/{channel}/me", headers=headers))
     assert me["level"] == 2 and me["home_region"]["code"] == COUNTY and "醴陵市" in me["home_region"]["path"]
     assert me["account"]["id_number"] != id_number  # masked
-    return headers
 
 
 async def enable_for_county(http: httpx.AsyncClient) -> None:

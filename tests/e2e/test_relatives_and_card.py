@@ -1,10 +1,14 @@
-"""A son acts for his elderly mother (亲友代办) on the app; a citizen tops up the citizen card and
-pays at a shop terminal with the dynamic QR from the card screen. HTTP only, sandbox providers."""
+"""A son acts for his elderly mother (亲友代办) on the app; a citizen tops up the citizen card on
+either channel (``wx.requestPayment`` parameters in the mini-program, app-pay parameters in the
+app) and pays at a shop terminal with the dynamic QR from the card screen. HTTP only, sandbox
+providers."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from tests.citizen_card.helpers import make_terminal
 from tests.e2e.conftest import COUNTY
@@ -63,43 +67,54 @@ async def test_son_acts_for_his_mother(http, phone):
     assert gone.status_code == 401 and gone.json()["message"] == "Please sign in first"
 
 
-async def test_card_topped_up_then_used_at_a_terminal(http, sandbox, phone):
+@pytest.mark.parametrize("channel", ["miniapp", "app"])
+async def test_card_topped_up_then_used_at_a_terminal(http, sandbox, phone, channel):
     name, id_number, number = new_person("19920202")
-    me = await sign_in(http, phone, "app", name, id_number, number)
-    empty = ok(await http.get("/bff/app/card", headers=me))
+    me = await sign_in(http, phone, channel, name, id_number, number)
+    empty = ok(await http.get(f"/bff/{channel}/card", headers=me))
     assert empty == {"card": {"has_card": False}, "qr": None}
     ok(await http.post("/card", headers=me), 201)
 
-    topup = await pay_wechat_topup(http, sandbox, me, 5000)
+    topup = await pay_wechat_topup(http, sandbox, me, 5000, channel)
     assert topup["amount_fen"] == 5000
-    screen = ok(await http.get("/bff/app/card", params={"image": "svg"}, headers=me))
+    screen = ok(await http.get(f"/bff/{channel}/card", params={"image": "svg"}, headers=me))
     assert screen["card"]["balance_fen"] == 5000 and screen["card"]["state_label"] == "正常"
     assert screen["qr"]["image"].startswith("data:image/svg+xml;base64,") and screen["qr"]["ttl_seconds"] <= 120
 
     terminal = await make_terminal(http)
     debit = await terminal.debit(screen["qr"]["token"], 1850)
     assert debit.status_code in (200, 201), debit.text
-    assert ok(await http.get("/bff/app/card", headers=me))["card"]["balance_fen"] == 3150
+    assert ok(await http.get(f"/bff/{channel}/card", headers=me))["card"]["balance_fen"] == 3150
     replayed = await terminal.debit(screen["qr"]["token"], 1850)  # the same QR shown twice
     assert replayed.status_code >= 400
-    assert ok(await http.get("/bff/app/card", headers=me))["card"]["balance_fen"] == 3150
+    assert ok(await http.get(f"/bff/{channel}/card", headers=me))["card"]["balance_fen"] == 3150
 
 
-async def pay_wechat_topup(http, sandbox, headers, amount: int) -> dict:
+async def pay_wechat_topup(http, sandbox, headers, amount: int, channel: str = "app") -> dict:
+    """Top up through WeChat Pay as the phone does: the mini-program gets the object for
+    ``wx.requestPayment`` (JSAPI), the app the OpenSDK parameters; WeChat confirms in the sandbox
+    and its signed notification is replayed to the platform."""
     key = secrets.token_hex(10)
-    first = ok(await http.post("/bff/app/card/topup", json={"amount_fen": amount, "method": "wechat"},
+    first = ok(await http.post(f"/bff/{channel}/card/topup", json={"amount_fen": amount, "method": "wechat"},
                                headers={**headers, "Idempotency-Key": key}))
-    again = ok(await http.post("/bff/app/card/topup", json={"amount_fen": amount, "method": "wechat"},
+    again = ok(await http.post(f"/bff/{channel}/card/topup", json={"amount_fen": amount, "method": "wechat"},
                                headers={**headers, "Idempotency-Key": key}))
-    assert again["order_no"] == first["order_no"]
+    assert again["order_no"] == first["order_no"] and again["replayed"] is True
+    params = first["params"]
+    if channel == "miniapp":
+        assert first["method"] == "jsapi"
+        assert set(params) == {"timeStamp", "nonceStr", "package", "signType", "paySign"}
+        assert params["package"].startswith("prepay_id=") and params["signType"] == "RSA"
+    else:
+        assert set(params) == {"appid", "partnerid", "prepayid", "package", "noncestr", "timestamp", "sign"}
     paid = ok(await sandbox.post("/wechatpay/_dev/pay", json={"out_trade_no": first["order_no"]}))
     note = paid["notification"]
     ok(await http.post("/payments/notify/wechatpay", content=note["body"].encode(), headers=note["headers"]))
     from core import tasks
 
     await tasks.drain()
+    assert ok(await http.get(f"/bff/{channel}/orders/{first['order_no']}", headers=headers))["state"] == "paid"
     return first
-
 
 
 async def test_a_grant_limited_to_one_service(http, phone):

@@ -3,6 +3,7 @@ rejected rows with line and reason, both formats, the parser process, the task, 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import itertools
 import json
@@ -204,23 +205,71 @@ async def test_the_import_runs_as_a_task_and_is_recorded(database, tmp_path, cel
     assert await Owner.all().count() == 50
 
 
-async def test_cli_imports_with_progress_and_reports_rejections(database, tmp_path, settings):
-    from plugins.provident_fund.models import JournalEntry
+def cli(*args: str, settings) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ZHUSHIDA_DATABASE_URL": settings.effective_database_url}
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
 
+
+def journal_with_bad_rows(tmp_path: Path) -> tuple[Path, list[str]]:
+    """40 good journal rows, then two bad ones: the file and the report lines the CLI must print."""
     path = generated(tmp_path, "provident_fund", "journal", 40)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write("X1,123,deposit,202601,100,100,2026-01-10\n")
-    env = {**os.environ, "ZHUSHIDA_DATABASE_URL": settings.effective_database_url}
-    done = subprocess.run([sys.executable, "-m", "core.cli", "feeds", "import", "provident_fund", "journal", str(path)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        fh.write("X1,123,deposit,202601,100,100,2026-01-10\n")  # line 42
+        fh.write("too,few\n")  # line 43
+    return path, ["  line 42: account_no: account number must be 8-20 digits", "  line 43: expected 7 cells, found 2"]
+
+
+async def test_cli_imports_with_progress_and_reports_rejections(database, tmp_path, settings):
+    from tqdm import tqdm
+
+    from plugins.provident_fund.models import JournalEntry
+
+    path, expected_lines = journal_with_bad_rows(tmp_path)
+    rejects = tmp_path / "rejects.csv"
+    done = cli("feeds", "import", "provident_fund", "journal", str(path), "--rejects", str(rejects), settings=settings)
     assert done.returncode == 0, done.stderr
-    assert "41 rows read: 40 inserted" in done.stdout and "1 rejected" in done.stdout
-    assert "line 42: account_no: account number must be 8-20 digits" in done.stdout
-    assert "journal" in done.stderr  # the tqdm progress bar
+    assert "42 rows read: 40 inserted" in done.stdout and "2 rejected" in done.stdout
+    assert [line for line in done.stdout.splitlines() if line.startswith("  line ")] == expected_lines
+    with rejects.open(encoding="utf-8", newline="") as fh:
+        assert [f"  line {line}: {reason}" for line, reason in list(csv.reader(fh))[1:]] == expected_lines
+    # The tqdm bar counts bytes of the file; its last refresh shows all of them, the rows and rejections.
+    final = [s for s in done.stderr.splitlines() if s.startswith("journal:")][-1]  # text mode: \r became \n
+    size = tqdm.format_sizeof(path.stat().st_size)
+    assert final.startswith("journal: 100%") and f"{size}/{size}" in final, done.stderr
+    assert "rejected=2" in final and "rows=42" in final, final
     assert await JournalEntry.all().count() == 40
-    unknown = subprocess.run([sys.executable, "-m", "core.cli", "feeds", "import", "provident_fund", "nope", str(path)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    quiet = cli("feeds", "import", "provident_fund", "journal", str(path), "--no-progress", settings=settings)
+    assert quiet.returncode == 0 and "40 unchanged" in quiet.stdout and "100%" not in quiet.stderr
+    unknown = cli("feeds", "import", "provident_fund", "nope", str(path), settings=settings)
     assert unknown.returncode == 2 and "no feed 'nope'" in unknown.stderr
+
+
+async def test_cli_background_import_runs_as_the_task_and_is_recorded(database, tmp_path, settings, celery_worker):
+    """``--background`` enqueues feeds.import: on the services pass this process's Celery worker (on
+    the real broker) runs it; embedded, the CLI runs the task in its own process and waits for it."""
+    import asyncio
+
+    from core.feeds.models import ImportRun
+    from plugins.provident_fund.models import JournalEntry
+
+    path, expected_lines = journal_with_bad_rows(tmp_path)
+    done = cli("feeds", "import", "provident_fund", "journal", str(path), "--background", settings=settings)
+    assert done.returncode == 0, done.stderr
+    assert "import handed to the task feeds.import" in done.stdout
+    assert "rows read" not in done.stdout  # the CLI did not import in the foreground
+    run = None
+    for _ in range(300):
+        run = await ImportRun.get_or_none(plugin="provident_fund", feed="journal", status__not="running")
+        if run is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert run is not None, "the feeds.import task never finished"
+    assert (run.status, run.read, run.inserted, run.rejected, run.error) == ("done", 42, 40, 2, "")
+    assert run.path == str(path) and run.finished_at is not None
+    assert [f"  line {line}: {reason}" for line, reason in run.rejections] == expected_lines
+    assert await JournalEntry.all().count() == 40
 
 
 @pytest.mark.skipif(BACKEND != "services", reason="the parser processes serve PostgreSQL (COPY payloads)")

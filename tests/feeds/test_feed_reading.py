@@ -1,6 +1,7 @@
 """The fast paths of the feed import give exactly what the plain ones give: CSV cut with
 str.split vs the csv module, columns converted per distinct value vs row by row, the ID checks
-vs python-stdnum, COPY binary vs COPY text (what PostgreSQL stores)."""
+vs the platform's resident ID rule and python-stdnum, COPY binary vs COPY text (what PostgreSQL
+stores)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 import random
 
 import pytest
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from core.feeds import parsers as p
 from core.feeds import synthetic as syn
@@ -20,6 +21,7 @@ from core.feeds.copyformat import CopyCodec, binary_rows, encode_text, text_rows
 from core.feeds.csv_source import CsvSource
 from core.feeds.reader import JsonlSource
 from core.feeds.registry import get_feed
+from core.identity import resident_id
 from tests.conftest import BACKEND
 
 FIELDS = ["a", "b", "c"]
@@ -89,30 +91,52 @@ def test_jsonl_batches_keep_line_numbers_and_reasons():
     assert "not valid JSON" in str(rows[1][1]) and "one JSON object" in str(rows[2][1])
 
 
-def test_resident_ids_and_credit_codes_agree_with_stdnum():
+def test_resident_ids_and_credit_codes_agree_with_the_reference_rules():
     def outcome(check, value):
         try:
             return check(value)
-        except Exception as exc:  # stdnum's exception, or our RowRejected naming it
-            return str(exc).rsplit("(", 1)[-1].rstrip(")") if isinstance(exc, p.RowRejected) else exc.__class__.__name__
+        except p.RowRejected as exc:  # names the reason in brackets
+            return str(exc).rsplit("(", 1)[-1].rstrip(")")
+        except resident_id.InvalidResidentId as exc:
+            return exc.reason
+        except Exception as exc:  # stdnum's exception
+            return exc.__class__.__name__
 
     rng = random.Random(11)
-    prefixes = ["110101", "110103", "130100", "430202", "430225", "439999", "000000", "810000"]
+    today = dt.date.today()
+    # Current, retired (110103 until 2010, 110110 until 1986), newer than most births (430212, 2018),
+    # a province with no such county (439999), never listed (000000), Hong Kong (810000).
+    prefixes = ["110101", "110103", "110110", "130100", "430202", "430212", "430225", "430281", "439999",
+                "000000", "810000"]
     for _ in range(5000):
         if rng.random() < 0.3:
             value = syn.resident_id(rng)
         else:
-            body = rng.choice(prefixes) + f"{rng.randint(1890, 2030):04d}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
-            body += f"{rng.randint(0, 999):03d}"
-            check = (1 - 2 * int(body, 13)) % 11
-            value = body + (("X" if check == 10 else str(check)) if rng.random() < 0.7 else rng.choice("0123456789Xx?"))
-        assert outcome(p.resident_id.__wrapped__, value) == outcome(ric.validate, value.upper()), value
+            if rng.random() < 0.1:  # around today and 1900-01-01, where the birth date bounds are
+                birth = (today + dt.timedelta(days=rng.randint(-3, 3))).strftime("%Y%m%d")
+                birth = rng.choice([birth, f"1899123{rng.randint(0, 1)}", f"190001{rng.randint(0, 2):02d}"])
+            else:
+                birth = f"{rng.randint(1890, 2030):04d}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+            body = rng.choice(prefixes) + birth + f"{rng.randint(0, 999):03d}"
+            check = resident_id.check_character(body)
+            value = body + (check if rng.random() < 0.7 else rng.choice("0123456789Xx?"))
+        if rng.random() < 0.05:
+            value = value.lower()
+        assert outcome(p.resident_id.__wrapped__, value) == outcome(resident_id.validate, value), value
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     for _ in range(3000):
         value = syn.credit_code(rng) if rng.random() < 0.5 else "".join(rng.choice(alphabet + "IOZa- ") for _ in range(18))
         assert outcome(p.credit_code.__wrapped__, value) == outcome(uscc.validate, value.upper()), value
-    for value in ["４３０２０２１９９８０７１５００１３", "430202-19980715-0013"]:  # stdnum's clean-up path
-        assert outcome(p.resident_id.__wrapped__, value) == outcome(ric.validate, value.upper())
+    clean_up = {  # the forms only the full rule's clean-up handles, and what it makes of them
+        "４３０２０２１９９８０７１５００１３": "430202199807150013",
+        "\u3000４３０２８１１９７００１０１００１ｘ\u3000": "InvalidChecksum",  # full-width x is not mapped
+        "４３０２８１１９７００１０１００１８": "430281197001010018",  # born before 醴陵市 430281 (1989)
+        "430202-19980715-0013": "InvalidLength",  # separators are not removed (as in python-stdnum)
+        "430202 19980715001": "InvalidFormat",
+        "４３９９９９１９９００１０１０００９": "InvalidComponent",
+    }
+    for value, expected in clean_up.items():
+        assert outcome(p.resident_id.__wrapped__, value) == outcome(resident_id.validate, value) == expected, value
 
 
 def test_dates_are_iso_days_only():

@@ -193,8 +193,10 @@ async def test_level_guard_names_the_missing_step(client):
     class _Conn:
         scope = {"user": low.principal}
 
+    async def handler() -> None: ...
+
     with pytest.raises(Exception) as refused:
-        guard(_Conn(), get("/x")(lambda: None))  # type: ignore[arg-type]
+        guard(_Conn(), get("/x")(handler))  # type: ignore[arg-type]
     assert refused.value.code == "identity.level_too_low"
     assert refused.value.details == {"required_level": 3, "current_level": 2}
 

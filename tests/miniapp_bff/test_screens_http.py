@@ -51,7 +51,45 @@ async def test_english_and_elder_mode(bff):
     elder = (await bff.get("/bff/app/home?mode=elder", headers=alice.headers)).json()
     assert elder["mode"] == "elder" and elder["services"]["layout"] == "elder"
     assert elder["services"]["entries"][0]["name"] == "公积金贷款申请"
-    assert len(elder["widgets"]) <= 2
+
+
+@pytest.fixture
+def many_services(bff_app):
+    """More services and widgets than the elder mode shows, on the BFF app's plugin host."""
+    from core.catalogue import registry
+    from core.plugins.host import get_host
+    from tests.miniapp_bff.fixture_plugins import many_services as plugin
+
+    host = get_host()
+    host.register_module("many_services", plugin)
+    registry.reload_registry()
+    catalogue_cache.forget_local()
+    yield plugin
+    host.pm.unregister(name="many_services")
+    host.records.pop("many_services", None)
+    registry.reload_registry()
+    catalogue_cache.forget_local()
+
+
+async def test_elder_home_has_fewer_larger_entries_than_the_standard_one(bff, many_services):
+    from miniapp_bff.catalogue import ELDER_ENTRIES
+    from miniapp_bff.widgets import ELDER_WIDGETS
+
+    for code in (LOAN, *many_services.CODES):
+        await enable(code)
+    alice = await make_citizen(channel="app")
+    standard = (await bff.get("/bff/app/home", headers=alice.headers)).json()
+    elder = (await bff.get("/bff/app/home", headers={**alice.headers, "X-Zhushida-Mode": "elder"})).json()
+    offered = [e["code"] for g in standard["services"]["groups"] for e in g["entries"]]
+    assert len(offered) == standard["services"]["total"] == ELDER_ENTRIES + 4  # more than the elder cap
+    assert len(standard["services"]["groups"]) > 1 and "groups" not in elder["services"]
+    # The elder home: one flat list of exactly the cap, no theme groups, the same total offered.
+    entries = [e["code"] for e in elder["services"]["entries"]]
+    assert len(entries) == ELDER_ENTRIES < len(offered) and set(entries) <= set(offered)
+    assert elder["services"]["total"] == len(offered)
+    # Widgets: the standard home shows them all, the elder home the first ELDER_WIDGETS by order.
+    assert len(standard["widgets"]) > ELDER_WIDGETS
+    assert elder["widgets"] == standard["widgets"][:ELDER_WIDGETS]
 
 
 async def test_phone_mistakes_get_localised_errors(bff):
