@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 2 * 1024 * 1024
     plugin_timeout_seconds: float = 2.0
+    # The longest the home screen (首页) waits for any one section or plugin widget; a late one is
+    # left out and named in ``degraded``. Never above plugin_timeout_seconds for widgets.
+    home_budget_seconds: float = Field(default=0.5, gt=0)
     log_level: str = "INFO"
     log_json: bool = False
     timezone: str = "Asia/Shanghai"

@@ -10,8 +10,9 @@ from core.auth import Principal
 from core.settings import Settings
 from miniapp_bff.channels import Screen
 from miniapp_bff.home import HomeContext, assemble, widgets_section
-from miniapp_bff.widgets import gather_widgets
+from miniapp_bff.widgets import ELDER_WIDGETS, gather_widgets
 from tests.miniapp_bff.conftest import build_test_host
+from tests.miniapp_bff.fixture_plugins import many_services
 
 CITIZEN = Principal(kind="citizen", account_id=7, level=2, region_code="430281000000", channel="miniapp")
 
@@ -38,12 +39,15 @@ async def test_widgets_in_english_and_elder_mode():
     host = widget_host()
     english = await gather_widgets(host, CITIZEN, None, Screen("app", english=True))
     assert english[0]["title"] == "Fund balance"
+    host.register_module("many_services", many_services)  # more widgets than the elder mode shows
+    standard = await gather_widgets(host, CITIZEN, None, Screen("app", english=False))
     elder = await gather_widgets(host, CITIZEN, None, Screen("app", english=False, mode="elder"))
-    assert len(elder) <= 2
+    assert len(standard) > ELDER_WIDGETS and elder == standard[:ELDER_WIDGETS]
 
 
 async def test_widget_budget_is_capped_for_the_home_screen():
-    host = widget_host(budget=30.0)  # a generous plugin budget must not make the home screen wait
+    # a generous plugin budget must not make the home screen wait past its own budget
+    host = build_test_host(Settings(plugin_timeout_seconds=30.0, home_budget_seconds=0.3))
     started = time.perf_counter()
     await gather_widgets(host, CITIZEN, None, Screen("app", english=False))
     assert time.perf_counter() - started < 1.0
