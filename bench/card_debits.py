@@ -5,7 +5,7 @@
         --workers 2 --connections 32 --seconds 10
 
 ``--mode http`` (default) loads the app the way terminals do: the app (``core.app:app_factory``)
-served by granian (``--workers`` processes, uvloop, Redis for the shared nonce store) and driven
+served by granian (``--workers`` processes, uvloop, Redis between the workers) and driven
 over loopback by ``wrk`` (a separate C process) replaying requests the terminals signed *before*
 the timed window - a terminal signs on its own hardware, so that cost is not the server's. Each
 request is a ZSC-HMAC-SHA256 signed ``POST /card/terminal/debits`` with its own nonce and a QR
@@ -609,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url", default=os.environ.get("ZHUSHIDA_REDIS_URL"),
-                        help="the nonce store the app processes share (required by --mode http)")
+                        help="what the app processes share: the nonce store of the other terminal routes, change notifications (required by --mode http)")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the public schema first")
     parser.add_argument("--mode", choices=("http", "service"), default="http")
     parser.add_argument("--cards", type=int, default=4)
@@ -630,8 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.mode == "http":
         if not args.redis_url:
-            parser.error("--mode http needs Redis (--redis-url or ZHUSHIDA_REDIS_URL): the app processes share "
-                         "the nonce store there")
+            parser.error("--mode http needs Redis (--redis-url or ZHUSHIDA_REDIS_URL): several app processes "
+                         "share their nonce store and change notifications there, as in production")
         if shutil.which("wrk") is None:
             parser.error("wrk is not installed (apt-get install -y wrk)")
     if args.seconds + args.warmup > 45 or args.runs > 20 or args.connections > 512 or args.max_rate > 20000:

@@ -13,14 +13,14 @@ statement on PostgreSQL, and by a read before any other answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from citizen_card import cards, errors, ledger, qr, terminals
-from citizen_card.models import Card, Debit, Refund, Terminal
+from citizen_card.models import Card, Debit, DebitNonce, Refund, Terminal
 from citizen_card.terminals import SignedTerminal
 from core import changes
 from core.db import transaction
@@ -97,28 +97,39 @@ async def _answer_retry(terminal: TerminalLike, txn_id: str, amount: int, claims
 
 
 async def debit(terminal: TerminalLike, *, txn_id: str, amount: int, qr_token: str, memo: str = "",
-                now: float | None = None) -> DebitResult:
+                now: float | None = None, nonce: str | None = None) -> DebitResult:
+    """Take a payment. ``nonce`` is the request signature's nonce when the route left recording it
+    to the debit (terminals.RECORDS_NONCE_ITSELF): on PostgreSQL the debit statement records it
+    (and every refusal before the statement does), elsewhere the nonce store, first thing. Either
+    way a replayed request is refused before anything else is answered."""
+    postgres = ledger.is_postgres()
+    if nonce is not None and not postgres:
+        await terminals.record_nonce(terminal, nonce)
+    statement_nonce = _nonce_key(terminal, nonce) if postgres and nonce is not None else None
     try:
         _check_txn_id(txn_id)
         _check_amount(amount)
         claims = qr.verify_signature(qr_token, qr.load_keyring().verifiers)
     except AppError:
-        await terminals.confirm(terminal)  # a disabled or rotated terminal hears that first
+        await _refusing(terminal, statement_nonce)  # a replay, disabled or rotated terminal hears that first
         raise
     try:
         qr.check_time(claims, now=now, grace_seconds=qr.get_card_settings().qr_submit_grace_seconds)
     except AppError:
-        await terminals.confirm(terminal)
+        await _refusing(terminal, statement_nonce)
         # A retry of a debit that already succeeded gets its answer even after the token expired.
         retry = await _answer_retry(terminal, txn_id, amount, claims)
         if retry is not None:
             return retry
         raise
-    if ledger.is_postgres():
+    if postgres:
         used = False
         try:
-            paid = await _debit_one_statement(terminal, txn_id, amount, claims, memo)
-        except IntegrityError:  # the txn id or the token was used already, perhaps just now
+            paid = await _debit_one_statement(terminal, txn_id, amount, claims, memo, statement_nonce)
+        except IntegrityError as exc:  # the nonce, the txn id or the token was used already
+            if _violated(exc) == NONCE_KEY_CONSTRAINT:
+                raise errors.TERMINAL_NONCE() from None
+            await _record_statement_nonce(statement_nonce)  # rolled back with the statement
             paid, used = None, True
         if paid is not None:
             return paid
@@ -139,6 +150,40 @@ async def debit(terminal: TerminalLike, *, txn_id: str, amount: int, qr_token: s
         if retry is not None:
             return retry
         raise errors.QR_REPLAYED() from None
+
+
+NONCE_KEY_CONSTRAINT = "card_debit_nonce_pkey"
+_RECORD_NONCE = 'INSERT INTO "card_debit_nonce" ("key", "seen_at") VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING "key"'
+
+
+def _nonce_key(terminal: TerminalLike, nonce: str) -> str:
+    return f"{terminal.id}:{nonce}"
+
+
+def _violated(exc: IntegrityError) -> str | None:
+    """The name of the constraint an IntegrityError from asyncpg broke (Tortoise wraps the original)."""
+    return getattr(exc.args[0] if exc.args else None, "constraint_name", None)
+
+
+async def _record_statement_nonce(key: str | None) -> None:
+    """Record a debit request's nonce outside the statement (a refusal before it, or the statement
+    rolled back); a nonce seen before is a replay."""
+    if key is None:
+        return
+    rows = await connections.get("default").execute_query_dict(_RECORD_NONCE, [key, datetime.now(UTC)])
+    if not rows:
+        raise errors.TERMINAL_NONCE()
+
+
+async def _refusing(terminal: TerminalLike, statement_nonce: str | None) -> None:
+    await _record_statement_nonce(statement_nonce)
+    await terminals.confirm(terminal)
+
+
+async def purge_debit_nonces(now: datetime | None = None) -> int:
+    """Forget debit nonces older than the signature window: a request that old is refused as stale."""
+    window = timedelta(seconds=2 * qr.get_card_settings().signature_max_skew_seconds + 1)
+    return await DebitNonce.filter(seen_at__lt=(now or datetime.now(UTC)) - window).delete()
 
 
 async def _card_and_limits(claims: qr.QrClaims, amount: int) -> tuple[Card, int, int]:
@@ -185,16 +230,21 @@ async def _debit_under_lock(terminal: TerminalLike, txn_id: str, amount: int, cl
 # a loss report - is re-checked by PostgreSQL before the update applies (READ COMMITTED re-reads the
 # locked row). The terminal and its merchant must be active and the terminal's secret the version
 # the request was signed with (the process's copy of the terminal may be stale). Zero rows back
-# means a condition failed: nothing was written. A used txn id or token violates a unique index
+# means a condition failed: nothing was written but the request's nonce (``n`` always runs; it
+# runs first when the card row is there). A used nonce, txn id or token violates a unique index
 # and the statement fails as a whole.
 _ONE_STATEMENT = """
-WITH w AS (
+WITH n AS (
+    INSERT INTO "card_debit_nonce" ("key", "seen_at") SELECT $15::varchar, $7 WHERE $15::varchar IS NOT NULL
+    RETURNING 1
+), w AS (
     UPDATE "card_account" a SET
         "balance" = a."balance" - $1,
         "spent_today" = CASE WHEN a."spent_day" = $2 THEN a."spent_today" + $1 ELSE $1 END,
         "spent_day" = $2
     FROM "card_card" c
     WHERE c."number" = $3 AND a."card_id" = c."id" AND a."spendable" AND a."balance" >= $1
+      AND (SELECT count(*) FROM n) <= 1
       AND $1 <= COALESCE(c."limit_per_payment", $13)
       AND (CASE WHEN a."spent_day" = $2 THEN a."spent_today" ELSE 0 END) + $1 <= COALESCE(c."limit_per_day", $4)
       AND EXISTS (SELECT 1 FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id"
@@ -218,14 +268,14 @@ RETURNING "id", "card_id", "journal_id"
 
 
 async def _debit_one_statement(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims,
-                               memo: str) -> DebitResult | None:
+                               memo: str, nonce_key: str | None) -> DebitResult | None:
     """The debit, or None when a condition refused it (nothing written)."""
     settings = qr.get_card_settings()
     at = datetime.now(UTC)
     rows = await connections.get("default").execute_query_dict(_ONE_STATEMENT, [
         amount, ledger.local_today(), claims.card_number, settings.limit_per_day, f"{terminal.id}:{txn_id}",
         memo[:128], at, terminal.merchant_id, terminal.id, txn_id, claims.counter, claims.kid,
-        settings.limit_per_payment, terminal.secret_version,
+        settings.limit_per_payment, terminal.secret_version, nonce_key,
     ])
     if not rows:
         return None

@@ -20,6 +20,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from citizen_card import errors
+from citizen_card.db_rules import HOT_PATH_FOREIGN_KEYS
 from citizen_card.models import Entry, Journal, LedgerAccount
 from core import changes
 from core.settings import get_settings
@@ -112,12 +113,19 @@ def is_postgres() -> bool:
 async def ledger_problems() -> list[str]:
     """Everything wrong with the ledger, as sentences (empty when it balances to the fen).
 
-    Checks: every journal has legs that sum to zero, the whole ledger sums to zero, every wallet's
-    running balance equals the sum of its entries, is not negative, and matches the balance
-    recorded on its latest entry.
+    Checks: every entry and debit names rows that exist (on PostgreSQL no foreign key does it, see
+    db_rules.HOT_PATH_FOREIGN_KEYS), every journal has legs that sum to zero, the whole ledger sums
+    to zero, every wallet's running balance equals the sum of its entries, is not negative, and
+    matches the balance recorded on its latest entry.
     """
     conn = connections.get("default")
     problems: list[str] = []
+    for table, _name, column, referenced in HOT_PATH_FOREIGN_KEYS:
+        for row in await conn.execute_query_dict(
+            f'SELECT x."id" AS id, x."{column}" AS missing FROM "{table}" x '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{referenced}" r WHERE r."id" = x."{column}")'
+        ):
+            problems.append(f"{table} {row['id']}: {column} {row['missing']} names no row of {referenced}")
     for row in await conn.execute_query_dict(
         'SELECT j."id" AS id, COUNT(e."id") AS legs, COALESCE(SUM(e."amount"), 0) AS total '
         'FROM "card_journal" j LEFT JOIN "card_entry" e ON e."journal_id" = j."id" '

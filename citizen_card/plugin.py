@@ -3,7 +3,7 @@ signature scheme, and (through the payment hooks) the top-up purpose and the wal
 
 from __future__ import annotations
 
-from core.hooks import ModelsSpec, Routes, hookimpl
+from core.hooks import ModelsSpec, PeriodicTask, Routes, hookimpl
 
 ZHUSHIDA_CONTRACT = "1"
 
@@ -21,6 +21,20 @@ def zhushida_routes(settings) -> Routes:
 
     register_resolver(SCHEME, resolve_terminal)
     return Routes(all_routes(), absolute=True)
+
+
+@hookimpl
+def zhushida_tasks() -> list:
+    from citizen_card.tasks import ALL
+
+    return list(ALL)
+
+
+@hookimpl
+def zhushida_periodic_tasks(settings) -> list[PeriodicTask]:
+    from citizen_card import tasks
+
+    return [PeriodicTask("card.purge_debit_nonces", tasks.purge_debit_nonces, 60)]
 
 
 @hookimpl

@@ -196,11 +196,13 @@ def _terminal_of(request: Request) -> terminals.SignedTerminal:
 
 
 def terminal_routes() -> list:
-    @post("/card/terminal/debits", guards=[terminal_guard], opt={CHECKS_TERMINAL_ITSELF: True},
+    @post("/card/terminal/debits", guards=[terminal_guard],
+          opt={CHECKS_TERMINAL_ITSELF: True, terminals.RECORDS_NONCE_ITSELF: True},
           summary="Take a payment with a scanned QR token")
     async def take_debit(request: Request, data: JSONBody[DebitBody]) -> Response[dict[str, Any]]:
         result = await debits.debit(
             _terminal_of(request), txn_id=data.txn_id, amount=data.amount, qr_token=data.qr_token, memo=data.memo,
+            nonce=request.scope["state"][terminals.NONCE_STATE_KEY],
         )
         return Response(debits.debit_view(result), status_code=200 if result.replayed else 201)
 
