@@ -4,8 +4,9 @@ electronically (电子送达), or by courier (邮寄) to an address from the boo
 The case engine records the method (``core.cases.api.choose_delivery``); a courier choice also
 books the parcel through delivery (``delivery.shipments.choose``), which quotes the fee and, when
 the citizen pays it, opens a ``delivery_fee`` order to pay with ``POST /bff/{channel}/pay/delivery_fee/{no}``.
-Switching away from the courier cancels the open parcel first. Either every step happens or the
-choice is refused with the step's error and nothing is left behind.
+Switching away from the courier records the method, then cancels the open parcel (a parcel the
+courier already has refuses the switch up front). Either every step happens or the choice is
+refused with the step's error and the case keeps what it had.
 """
 
 from __future__ import annotations
@@ -65,15 +66,31 @@ async def choose(principal: Principal, case_id: int, screen: Screen, method: str
     else:
         if address_id is not None or address is not None or courier:
             raise errors.BAD_REQUEST(details={"reason": f"{method} delivery takes no courier or address"})
-        current = await _open_result_parcel(case_id)
-        if current is not None:
-            from delivery import shipments
-
-            await shipments.cancel(principal, current.no)  # refused once the courier has it
-        await cases.choose_delivery(case_id, method, principal=principal)
+        await _switch_from_courier(principal, case_id, method)
     body = await case_screen(principal, case_id, screen)
     body["shipment"] = parcel
     return body
+
+
+async def _switch_from_courier(principal: Principal, case_id: int, method: str) -> None:
+    """Record a non-courier method and cancel the open parcel. A parcel the courier already has
+    refuses the switch before anything is written; a cancel refused after the method was recorded
+    (the courier said no just now) puts the courier choice back."""
+    from core.cases import api as cases
+    from delivery import errors as delivery_errors
+    from delivery import shipments
+
+    current = await _open_result_parcel(case_id)
+    if current is not None and current.state not in shipments.CANCELLABLE:
+        raise delivery_errors.NOT_CANCELLABLE(details={"state": current.state.value})
+    await cases.choose_delivery(case_id, method, principal=principal)  # refused in a state past choosing
+    if current is None:
+        return
+    try:
+        await shipments.cancel(principal, current.no)
+    except Exception:
+        await cases.choose_delivery(case_id, "courier", principal=principal)
+        raise
 
 
 async def _courier(principal: Principal, case_id: int, courier: str, address_id: int | None,

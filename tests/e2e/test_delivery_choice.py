@@ -105,6 +105,21 @@ async def test_choose_delivery_for_my_case(http, sandbox, phone, channel):
     by_id = ok(await http.post(path, json={"method": "courier", "courier": "sf", "address_id": book[0]["id"]},
                                headers=me))
     assert by_id["delivery"]["result"] == "courier" and by_id["shipment"]["open"] is True
+    # Once the courier has the parcel, switching back to the window is refused and changes nothing.
+    await Shipment.filter(no=by_id["shipment"]["no"]).update(state="picked_up")
+    before = await snapshot(case_id)
+    refused(await http.post(path, json={"method": "window"}, headers=me), 409, "delivery.not_cancellable")
+    assert await snapshot(case_id) == before
+    await Shipment.filter(no=by_id["shipment"]["no"]).update(state=by_id["shipment"]["state"])
+    # A case past choosing (here: closed by staff meanwhile) refuses the switch before the parcel
+    # is touched - it is not cancelled for a choice that cannot be recorded.
+    state = (await Case.get(id=case_id)).state
+    await Case.filter(id=case_id).update(state="closed")
+    before = await snapshot(case_id)
+    refused(await http.post(path, json={"method": "window"}, headers=me), 409, "cases.action_not_allowed")
+    assert await snapshot(case_id) == before
+    assert (await Shipment.get(no=by_id["shipment"]["no"])).state == by_id["shipment"]["state"]
+    await Case.filter(id=case_id).update(state=state)
 
     # An item delivered electronically; and a finished case cannot change its delivery.
     loan = ok(await http.post(f"/bff/{channel}/apply", headers=me, json={
