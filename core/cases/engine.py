@@ -310,7 +310,7 @@ async def apply_effect(act: WorkflowAction, case: Case, item: ServiceItem, princ
             event_data["certificate"] = data["certificate"]
         return {"decided_at": at, "result": {**case.result, **result}}, event_data
     if effect == "refuse":
-        return {"decided_at": at, "closed_at": at}, {}
+        return {"decided_at": at, "closed_at": at}, _ending_data(data)
     if effect == "suspend":
         kind = data.get("procedure", "special")
         return {"resume_state": case.state, "suspended_at": at}, {"procedure": str(kind)}
@@ -329,8 +329,21 @@ async def apply_effect(act: WorkflowAction, case: Case, item: ServiceItem, princ
         info["method"] = method
         return {"result": {**case.result, "delivery": info}}, info
     if effect in ("reject", "withdraw", "terminate", "close"):
-        return {"closed_at": at}, {}
-    return {}, {k: v for k, v in data.items() if isinstance(v, str | int | bool)}
+        return {"closed_at": at}, _ending_data(data)
+    return {}, _scalars(data)
+
+
+def _scalars(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if isinstance(v, str | int | bool)}
+
+
+def _ending_data(data: dict[str, Any]) -> dict[str, Any]:
+    """What a refusal or an ending keeps on its event: the scalars passed (e.g. a refusal ``code``
+    a client can read) and a ``details`` object (an AppError's details, JSON by construction)."""
+    kept = _scalars(data)
+    if isinstance(data.get("details"), dict):
+        kept["details"] = data["details"]
+    return kept
 
 
 async def _accepted(case: Case, today: date, at: Any) -> dict[str, Any]:

@@ -154,6 +154,16 @@ async def test_withdraw_by_applicant(demo):
         await cases.transition(case.id, "withdraw", alice.principal)
 
 
+async def test_an_ending_keeps_its_refusal_code_on_the_event(demo):
+    _alice, case = await _submitted(demo, marriage={"paper": True})
+    clerk = await make_staff(department_code="demo_gjj", roles=("clerk",))
+    data = {"code": "gjj.not_eligible", "details": {"months_paid": 3, "required": 6}, "ignored": [object()]}
+    case = await cases.transition(case.id, "reject", clerk.principal, comment="缴存不足六个月", data=data)
+    event = await CaseEventLog.filter(case_id=case.id).order_by("-id").first()
+    assert case.state == "not_accepted" and event.comment == "缴存不足六个月"
+    assert event.data == {"code": "gjj.not_eligible", "details": {"months_paid": 3, "required": 6}}
+
+
 async def test_fee_holds_acceptance_until_paid(demo):
     await enable(BDC_CODE)
     bob = await citizen_with_data(demo)
