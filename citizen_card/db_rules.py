@@ -41,7 +41,7 @@ SQLITE = [
 # key-share-locks the row it names: five per debit (seven checks), about 0.3 ms of PostgreSQL CPU
 # of a debit's ~1 ms, most of it on the few hot rows every payment names (a card, a merchant's
 # account), where the shared locks pile up into multixacts. What they guaranteed holds without
-# them: the writes name rows they just read or created in the same statement (debits._ONE_STATEMENT,
+# them: the writes name rows they just read or created in the same statement (db_rules.DEBIT_BATCH_FUNCTION,
 # ledger.post), the named rows are never deleted (the guard below), and ledger_problems() reports
 # an entry or debit whose journal, account, card or terminal is missing. SQLite keeps them: the
 # embedded default is not the throughput path, and dropping one there rebuilds the table.
@@ -115,3 +115,76 @@ async def undo_append_only_ledger(_apps, schema_editor) -> None:
     if schema_editor.DIALECT == "postgres":
         for sql in POSTGRES_APPEND_ONLY_UNDO:
             await _run(schema_editor, sql)
+
+# One debit is one statement: it records the request's nonce (when given), takes the amount from
+# the wallet only if the card is active, the balance covers it, it is within the card's limits and
+# the terminal, its merchant and its secret version are as signed - PostgreSQL re-checks those on
+# the newest row version after waiting for a lock (READ COMMITTED) - and writes the journal, both
+# entries and the debit. Zero rows written means a condition failed (only the nonce stays). The
+# function runs a batch of them (citizen_card/debit_batches.py), each in a block of its own: a
+# debit breaking a unique index (nonce, txn id, token) is rolled back alone and reported by the
+# constraint's name. Changing the statement means a new migration that replaces the function.
+DEBIT_BATCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION "card_debit_batch"(
+    p_amount bigint[], p_card_number varchar[], p_terminal_id bigint[], p_merchant_id bigint[],
+    p_txn_id varchar[], p_counter bigint[], p_kid varchar[], p_memo varchar[], p_secret_version int[],
+    p_nonce_key varchar[], p_day date[], p_at timestamptz[], p_limit_per_day bigint, p_limit_per_payment bigint)
+RETURNS TABLE ("idx" int, "debit_id" bigint, "card_id" bigint, "journal_id" bigint, "violated" text)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_amount, 1), 0) LOOP
+        idx := i; debit_id := NULL; card_id := NULL; journal_id := NULL; violated := NULL;
+        BEGIN
+            WITH n AS (
+                INSERT INTO "card_debit_nonce" ("key", "seen_at") SELECT p_nonce_key[i], p_at[i] WHERE p_nonce_key[i] IS NOT NULL
+                RETURNING 1
+            ), w AS (
+                UPDATE "card_account" a SET
+                    "balance" = a."balance" - p_amount[i],
+                    "spent_today" = CASE WHEN a."spent_day" = p_day[i] THEN a."spent_today" + p_amount[i] ELSE p_amount[i] END,
+                    "spent_day" = p_day[i]
+                FROM "card_card" c
+                WHERE c."number" = p_card_number[i] AND a."card_id" = c."id" AND a."spendable" AND a."balance" >= p_amount[i]
+                  AND (SELECT count(*) FROM n) <= 1
+                  AND p_amount[i] <= COALESCE(c."limit_per_payment", p_limit_per_payment)
+                  AND (CASE WHEN a."spent_day" = p_day[i] THEN a."spent_today" ELSE 0 END) + p_amount[i] <= COALESCE(c."limit_per_day", p_limit_per_day)
+                  AND EXISTS (SELECT 1 FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id"
+                              WHERE t."id" = p_terminal_id[i] AND t."merchant_id" = p_merchant_id[i]
+                                AND t."secret_version" = p_secret_version[i] AND t."state" = 'active' AND m."state" = 'active')
+                RETURNING a."id", a."balance", a."card_id"
+            ), j AS (
+                INSERT INTO "card_journal" ("kind", "reference", "memo", "created_at")
+                SELECT 'debit', p_terminal_id[i] || ':' || p_txn_id[i], p_memo[i], p_at[i] FROM w RETURNING "id"
+            ), e AS (
+                INSERT INTO "card_entry" ("journal_id", "account_id", "amount", "balance_after", "created_at")
+                SELECT j."id", w."id", -p_amount[i], w."balance", p_at[i] FROM j, w
+                UNION ALL
+                SELECT j."id", m."id", p_amount[i], NULL, p_at[i] FROM j, "card_account" m WHERE m."merchant_id" = p_merchant_id[i]
+            )
+            INSERT INTO "card_debit" ("terminal_id", "merchant_id", "txn_id", "card_id", "amount", "qr_counter",
+                                      "qr_kid", "refunded", "journal_id", "created_at")
+            SELECT p_terminal_id[i], p_merchant_id[i], p_txn_id[i], w."card_id", p_amount[i], p_counter[i], p_kid[i], 0, j."id", p_at[i]
+            FROM j, w
+            RETURNING "card_debit"."id", "card_debit"."card_id", "card_debit"."journal_id" INTO debit_id, card_id, journal_id;
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$
+"""
+DROP_DEBIT_BATCH_FUNCTION = (
+    'DROP FUNCTION IF EXISTS "card_debit_batch"(bigint[], varchar[], bigint[], bigint[], varchar[], bigint[], '
+    "varchar[], varchar[], int[], varchar[], date[], timestamptz[], bigint, bigint)"
+)
+
+
+async def debit_batch_function(_apps, schema_editor) -> None:
+    if schema_editor.DIALECT == "postgres":
+        await _run(schema_editor, DEBIT_BATCH_FUNCTION)
+
+
+async def drop_debit_batch_function(_apps, schema_editor) -> None:
+    if schema_editor.DIALECT == "postgres":
+        await _run(schema_editor, DROP_DEBIT_BATCH_FUNCTION)

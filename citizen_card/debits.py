@@ -8,6 +8,10 @@ the one-debit-per-token check are all read and written under it.
 The terminal handed in may be the process's copy (:class:`citizen_card.terminals.SignedTerminal`):
 that it and its merchant are still active and its secret not rotated is checked inside the debit
 statement on PostgreSQL, and by a read before any other answer.
+
+On PostgreSQL the debit itself is one statement in the database function ``card_debit_batch``
+(``db_rules.DEBIT_BATCH_FUNCTION``), sent together with the other debits of the moment
+(``debit_batches``); on SQLite the same rules run through the ORM under the wallet's row lock.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from typing import NoReturn
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from citizen_card import cards, errors, ledger, qr, terminals
+from citizen_card import cards, debit_batches, errors, ledger, qr, terminals
 from citizen_card.models import Card, Debit, DebitNonce, Refund, Terminal
 from citizen_card.terminals import SignedTerminal
 from core import changes
-from core.db import transaction
+from core.db import transaction, transaction_open
 from core.errors import BAD_REQUEST, CONFLICT, AppError
 
 MAX_TXN_ID = 64
@@ -125,7 +129,7 @@ async def debit(terminal: TerminalLike, *, txn_id: str, amount: int, qr_token: s
     if postgres:
         used = False
         try:
-            paid = await _debit_one_statement(terminal, txn_id, amount, claims, memo, statement_nonce)
+            paid = await _debit_in_batch(terminal, txn_id, amount, claims, memo, statement_nonce)
         except IntegrityError as exc:  # the nonce, the txn id or the token was used already
             if _violated(exc) == NONCE_KEY_CONSTRAINT:
                 raise errors.TERMINAL_NONCE() from None
@@ -161,8 +165,8 @@ def _nonce_key(terminal: TerminalLike, nonce: str) -> str:
 
 
 def _violated(exc: IntegrityError) -> str | None:
-    """The name of the constraint an IntegrityError from asyncpg broke (Tortoise wraps the original)."""
-    return getattr(exc.args[0] if exc.args else None, "constraint_name", None)
+    """The name of the unique constraint a debit broke (``_debit_in_batch`` raises it by name)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else None
 
 
 async def _record_statement_nonce(key: str | None) -> None:
@@ -225,65 +229,27 @@ async def _debit_under_lock(terminal: TerminalLike, txn_id: str, amount: int, cl
     return DebitResult(record, card, replayed=False)
 
 
-# PostgreSQL: the whole debit is one statement. The wallet row is locked only while PostgreSQL runs
-# it (no round trip to Python under the lock), and a concurrent change to the row - another debit,
-# a loss report - is re-checked by PostgreSQL before the update applies (READ COMMITTED re-reads the
-# locked row). The terminal and its merchant must be active and the terminal's secret the version
-# the request was signed with (the process's copy of the terminal may be stale). Zero rows back
-# means a condition failed: nothing was written but the request's nonce (``n`` always runs; it
-# runs first when the card row is there). A used nonce, txn id or token violates a unique index
-# and the statement fails as a whole.
-_ONE_STATEMENT = """
-WITH n AS (
-    INSERT INTO "card_debit_nonce" ("key", "seen_at") SELECT $15::varchar, $7 WHERE $15::varchar IS NOT NULL
-    RETURNING 1
-), w AS (
-    UPDATE "card_account" a SET
-        "balance" = a."balance" - $1,
-        "spent_today" = CASE WHEN a."spent_day" = $2 THEN a."spent_today" + $1 ELSE $1 END,
-        "spent_day" = $2
-    FROM "card_card" c
-    WHERE c."number" = $3 AND a."card_id" = c."id" AND a."spendable" AND a."balance" >= $1
-      AND (SELECT count(*) FROM n) <= 1
-      AND $1 <= COALESCE(c."limit_per_payment", $13)
-      AND (CASE WHEN a."spent_day" = $2 THEN a."spent_today" ELSE 0 END) + $1 <= COALESCE(c."limit_per_day", $4)
-      AND EXISTS (SELECT 1 FROM "card_terminal" t JOIN "card_merchant" m ON m."id" = t."merchant_id"
-                  WHERE t."id" = $9 AND t."merchant_id" = $8 AND t."secret_version" = $14
-                    AND t."state" = 'active' AND m."state" = 'active')
-    RETURNING a."id", a."balance", a."card_id"
-), j AS (
-    INSERT INTO "card_journal" ("kind", "reference", "memo", "created_at")
-    SELECT 'debit', $5, $6, $7 FROM w RETURNING "id"
-), e AS (
-    INSERT INTO "card_entry" ("journal_id", "account_id", "amount", "balance_after", "created_at")
-    SELECT j."id", w."id", -$1, w."balance", $7 FROM j, w
-    UNION ALL
-    SELECT j."id", m."id", $1, NULL, $7 FROM j, "card_account" m WHERE m."merchant_id" = $8
-)
-INSERT INTO "card_debit" ("terminal_id", "merchant_id", "txn_id", "card_id", "amount", "qr_counter",
-                          "qr_kid", "refunded", "journal_id", "created_at")
-SELECT $9, $8, $10, w."card_id", $1, $11, $12, 0, j."id", $7 FROM j, w
-RETURNING "id", "card_id", "journal_id"
-"""
-
-
-async def _debit_one_statement(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims,
-                               memo: str, nonce_key: str | None) -> DebitResult | None:
-    """The debit, or None when a condition refused it (nothing written)."""
+async def _debit_in_batch(terminal: TerminalLike, txn_id: str, amount: int, claims: qr.QrClaims,
+                          memo: str, nonce_key: str | None) -> DebitResult | None:
+    """PostgreSQL: the debit as one statement, sent with the other debits of this moment
+    (citizen_card/debit_batches.py). None when a condition refused it (nothing written but the
+    nonce); IntegrityError naming the constraint when a nonce, txn id or token was used already."""
     settings = qr.get_card_settings()
     at = datetime.now(UTC)
-    rows = await connections.get("default").execute_query_dict(_ONE_STATEMENT, [
-        amount, ledger.local_today(), claims.card_number, settings.limit_per_day, f"{terminal.id}:{txn_id}",
-        memo[:128], at, terminal.merchant_id, terminal.id, txn_id, claims.counter, claims.kid,
-        settings.limit_per_payment, terminal.secret_version, nonce_key,
-    ])
-    if not rows:
+    request = debit_batches.DebitRequest(
+        amount, claims.card_number, terminal.id, terminal.merchant_id, txn_id, claims.counter, claims.kid,
+        memo[:128], terminal.secret_version, nonce_key, ledger.local_today(at), at, settings.limit_per_day,
+        settings.limit_per_payment,
+    )
+    outcome = await debit_batches.take(request, alone=transaction_open())
+    if outcome.violated is not None:
+        raise IntegrityError(outcome.violated)
+    if outcome.debit_id is None:
         return None
-    row = rows[0]
-    changes.publish("card", row["card_id"])  # committed (one statement); no I/O here
-    record = PaidDebit(row["id"], terminal.id, terminal.merchant_id, txn_id, row["card_id"], amount, claims.counter,
-                       claims.kid, 0, row["journal_id"], at)
-    return DebitResult(record, CardRef(row["card_id"], claims.card_number), replayed=False)
+    changes.publish("card", outcome.card_id)  # committed; no I/O here
+    record = PaidDebit(outcome.debit_id, terminal.id, terminal.merchant_id, txn_id, outcome.card_id, amount,
+                       claims.counter, claims.kid, 0, outcome.journal_id, at)
+    return DebitResult(record, CardRef(outcome.card_id, claims.card_number), replayed=False)
 
 
 async def _explain_refusal(claims: qr.QrClaims, amount: int) -> NoReturn:

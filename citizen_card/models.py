@@ -146,7 +146,7 @@ class Debit(Model):
 
 class DebitNonce(Model):
     """A nonce a terminal signed a debit request with, recorded by the debit statement itself on
-    PostgreSQL (one round trip instead of a Redis command per payment; see debits._ONE_STATEMENT).
+    PostgreSQL (one round trip instead of a Redis command per payment; see db_rules.DEBIT_BATCH_FUNCTION).
     Other terminal routes, and debits on SQLite, use the nonce store. Purged after the signature's
     validity window (``card.purge_debit_nonces``)."""
 

@@ -170,6 +170,11 @@ def _open_transaction() -> TransactionalDBClient | None:
     return None
 
 
+def transaction_open() -> bool:
+    """Whether this task is inside a transaction (work that would leave it must not)."""
+    return _open_transaction() is not None
+
+
 @asynccontextmanager
 async def transaction() -> AsyncIterator[TransactionalDBClient]:
     """``async with transaction():`` — Tortoise's ``in_transaction()`` (a savepoint when nested)

@@ -1,7 +1,12 @@
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-from citizen_card.db_rules import append_only_ledger, undo_append_only_ledger
+from citizen_card.db_rules import (
+    append_only_ledger,
+    debit_batch_function,
+    drop_debit_batch_function,
+    undo_append_only_ledger,
+)
 
 
 class Migration(migrations.Migration):
@@ -20,4 +25,5 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.RunPython(append_only_ledger, undo_append_only_ledger),
+        ops.RunPython(debit_batch_function, drop_debit_batch_function),
     ]
