@@ -43,8 +43,10 @@ async def _pay(terminal: Terminal, holder, amount: int, txn_id: str, token: str 
 async def test_concurrent_debits_go_in_batches_and_each_is_exact(client, terminal):
     holders = await _holders(client, 3, 10_000)
     shop = await Terminal.get(id=terminal.terminal_id)
+    cards = [await Card.get(holder_id=h.account_id) for h in holders]
+    tokens = [(await qr.issue_token(cards[i % 3])).token for i in range(45)]  # so the debits arrive at once
     before = (debit_batches.counters.batches, debit_batches.counters.debits)
-    results = await asyncio.gather(*(_pay(shop, holders[i % 3], 100 + i, f"B-{i}") for i in range(45)))
+    results = await asyncio.gather(*(_pay(shop, holders[i % 3], 100 + i, f"B-{i}", tokens[i]) for i in range(45)))
     assert all(isinstance(r, debits.DebitResult) and not r.replayed for r in results), results
     batches = debit_batches.counters.batches - before[0]
     assert debit_batches.counters.debits - before[1] == 45 and batches < 45  # some went together
@@ -58,11 +60,16 @@ async def test_in_one_batch_a_used_token_or_txn_fails_alone(client, terminal):
     shop = await Terminal.get(id=terminal.terminal_id)
     token = (await qr.issue_token(await Card.get(holder_id=payer.account_id))).token
     retried = (await qr.issue_token(await Card.get(holder_id=other.account_id))).token
+    last = (await qr.issue_token(await Card.get(holder_id=other.account_id))).token
+    before = (debit_batches.counters.batches, debit_batches.counters.debits)
     results = await asyncio.gather(
+        _pay(shop, other, 50, "T-4", last),  # goes alone; the others arrive meanwhile and go together
         _pay(shop, payer, 300, "T-1", token), _pay(shop, payer, 300, "T-2", token),  # one token twice
         _pay(shop, other, 200, "T-3", retried), _pay(shop, other, 200, "T-3", retried),  # a retry: one debit
-        _pay(shop, other, 50, "T-4"),
     )
+    results = results[1:] + results[:1]
+    batches, sent = debit_batches.counters.batches - before[0], debit_batches.counters.debits - before[1]
+    assert sent == 5 and batches < sent  # the conflicts below met inside one batch
     paid_by_token = [r for r in results[:2] if isinstance(r, debits.DebitResult)]
     assert len(paid_by_token) == 1 and [r.code for r in results[:2] if isinstance(r, AppError)] == ["card.qr.replayed"]
     assert all(isinstance(r, debits.DebitResult) for r in results[2:])
